@@ -1,27 +1,38 @@
 """Maps render offline (no CDN) and never let attribute values run as HTML."""
 
+import json
 import re
 
-import folium
 import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from urbanmap import mapview, offline_assets
+from urbanmap import mapbuild, mapdata, mapview, offline_assets
+from urbanmap.layers import LayerSpec, Style
 
 EVIL = '<img src=x onerror="alert(1)">'
 
 
-def _rendered(m: folium.Map) -> str:
-    return m.get_root().render()
+def _spec(**kw) -> LayerSpec:
+    base = dict(
+        id="t", title_zh="测试", title_en="Test", group="clusters", geometry="polygon", path="x.geojson",
+        key_field="id", schematic=True, region=("520000",), required_attributes=("id", "name"),
+        style=Style(label_field="name"), source={}, description_zh="", description_en="",
+    )
+    base.update(kw)
+    return LayerSpec(**base)
 
 
 def test_overview_map_references_no_remote_asset():
-    html = _rendered(mapview.admin_overview_map())
+    view = mapbuild.View.fit(mapbuild.REGIONS["all"])
+    html = mapbuild.build_map(["admin_context", "admin_prefecture", "admin_province"], view=view).get_root().render()
     srcs = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
-    assert srcs, "expected Leaflet to be referenced"
+    assert any(s.endswith("leaflet.js") for s in srcs) and any(s.endswith("um-map.js") for s in srcs)
     assert all(s.startswith(offline_assets.STATIC_URL) for s in srcs), srcs
-    assert not re.search(r"https?://(?!www\.w3\.org)", html.split("<body>")[0])
+    assert not re.search(r"https?://", html.split("<body>")[0])
+    # data comes from the app too (static cache), never from elsewhere
+    urls = re.findall(r'"url":"([^"]+)"', html)
+    assert urls and all(u.startswith(offline_assets.STATIC_URL + "/cache/") for u in urls)
 
 
 def test_vendored_assets_exist():
@@ -38,20 +49,44 @@ def test_unvendored_plugin_fails_loudly():
         mapview.finish(m)
 
 
-def test_tooltip_values_are_escaped():
-    gdf = gpd.GeoDataFrame({"id": ["a"], "name": [EVIL]}, geometry=[box(104, 26, 105, 27)], crs="EPSG:4326")
-    m = mapview.base_map()
-    mapview.add_polygons(m, gdf, name="t", style={}, tip=[mapview.tooltip_html(n) for n in gdf["name"]])
-    mapview.add_labels(m, gdf)
-    html = _rendered(mapview.finish(m))
-    # undo JSON/JS string escaping: what the browser's JS would see
-    decoded = html.replace("\\u003c", "<").replace("\\u003e", ">").replace("\\u0026", "&").replace('\\"', '"')
-    assert EVIL not in decoded
-    assert decoded.count("&lt;img src=x onerror=") >= 2  # tooltip data and label
+def test_tooltips_carry_escaped_values_only():
+    gdf = gpd.GeoDataFrame({"id": ["a"], "name": [EVIL], "role": [EVIL]}, geometry=[box(104, 26, 105, 27)], crs="EPSG:4326")
+    fc = mapdata._feature_collection(_spec(), gdf, gdf.geometry.values, "zh")
+    props = fc["features"][0]["properties"]
+    assert set(props) == {"id", "_tip"}  # nothing else travels to the browser
+    assert EVIL not in props["_tip"] and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in props["_tip"]
+    assert "示意" in props["_tip"]  # schematic features say so
 
 
 def test_tooltip_html_escapes_labels_and_values():
     out = mapview.tooltip_html("<b>x</b>", [("<i>k</i>", EVIL), ("empty", None)])
-    assert "<b>x</b>" not in out.replace("<b>&lt;b&gt;x&lt;/b&gt;</b>", "")
+    assert out.startswith("<b>&lt;b&gt;x&lt;/b&gt;</b>")
     assert "&lt;i&gt;k&lt;/i&gt;" in out and "onerror=&quot;" in out
     assert "empty" not in out
+
+
+def test_labels_are_plain_text_set_with_textcontent():
+    js = offline_assets.read_static("urbanmap/um-map.js")
+    assert "textContent = l.text" in js and "innerHTML" not in js
+
+
+def test_coarse_level_of_detail_is_smaller_and_used_at_overview_zooms():
+    srcs = mapdata.layer_sources("admin_county", "zh")
+    assert len(srcs) == 2
+    coarse, detail = srcs
+    assert coarse.max_zoom < detail.min_zoom == mapdata.DETAIL_FROM_ZOOM
+    assert coarse.nbytes < detail.nbytes / 2
+
+
+def test_view_fit_frames_the_bounds():
+    v = mapbuild.View.fit(mapbuild.REGIONS["liupanshui"])
+    w = mapbuild.View.fit(mapbuild.REGIONS["all"])
+    assert v.zoom > w.zoom  # a city frames closer than three provinces
+    assert 25.3 < v.center[0] < 26.9 and 104.3 < v.center[1] < 105.8
+
+
+def test_inline_mode_embeds_data_for_offline_exports():
+    view = mapbuild.View.fit(mapbuild.REGIONS["liupanshui"])
+    html = mapbuild.build_map(["admin_province"], view=view, inline=True).get_root().render()
+    assert '"url":' not in html and '"data":{"type":"FeatureCollection"' in html
+    assert json.dumps("贵州省", ensure_ascii=False) in html

@@ -28,7 +28,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import box
 
 from . import gcj02, measure
 from .geojson_io import write_geojson
@@ -37,9 +36,10 @@ from .simplify import round_coordinates, simplify_coverage
 TARGET_PROVINCES = {"530000": "云南省", "520000": "贵州省", "220000": "吉林省"}
 NEIGHBOUR_PROVINCES = ["510000", "500000", "430000", "450000", "540000", "210000", "230000", "150000"]
 NEIGHBOUR_COUNTRIES = ["MMR", "LAO", "VNM", "PRK", "RUS"]
-#: Context is clipped to these windows (lon/lat): the bounding boxes of Yunnan+Guizhou
-#: and of Jilin, each grown by about 0.6°.
-CONTEXT_WINDOWS = (box(96.9, 20.5, 110.2, 29.9), box(121.0, 40.2, 131.9, 46.9))
+#: Context (neighbouring provinces and countries) is clipped to a halo this many
+#: degrees wide around the three provinces: enough for orientation, and an
+#: organic edge instead of a rectangle on the map.
+CONTEXT_MARGIN_DEG = 0.8
 
 #: Douglas-Peucker tolerance in degrees: ~100 m east-west at 25°N, ~75 m at 45°N,
 #: ~110 m north-south.  A screen pixel is ~140 m at zoom 10 and ~70 m at zoom 11
@@ -127,8 +127,16 @@ def admin_table(index: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values(["level", "adcode"]).reset_index(drop=True)
 
 
-def _clip_to_windows(geom):
-    return shapely.intersection(geom, shapely.union_all(list(CONTEXT_WINDOWS)))
+def context_window(src: "Source") -> shapely.Geometry:
+    """The halo around the three target provinces (raw GCJ-02 coordinates)."""
+    idx = read_index(src)
+    provs = idx[(idx.level == "province") & idx.adcode.isin(TARGET_PROVINCES)].sort_values("adcode")
+    union = shapely.union_all([shapely.simplify(src.geometry(p), 0.02) for p in provs.path])
+    return shapely.simplify(shapely.buffer(union, CONTEXT_MARGIN_DEG, quad_segs=4), 0.05)
+
+
+def _clip(geom, window):
+    return shapely.intersection(geom, window)
 
 
 def _polygonal(geom):
@@ -154,7 +162,8 @@ def build(out_dir: Path, built: str | None = None) -> dict:
     # Raw GCJ-02 geometries -> WGS-84.  Neighbours are clipped first (only
     # their far side is cut; borders with our counties are untouched).
     raw_c = np.array([src.geometry(p) for p in counties.path], dtype=object)
-    raw_nb = np.array([_polygonal(_clip_to_windows(src.geometry(p))) for p in nb.path], dtype=object)
+    window = context_window(src)
+    raw_nb = np.array([_polygonal(_clip(src.geometry(p), window)) for p in nb.path], dtype=object)
     wgs_c = gcj02.geometry_gcj02_to_wgs84(raw_c)
     wgs_nb = gcj02.geometry_gcj02_to_wgs84(raw_nb)
 
@@ -187,7 +196,7 @@ def build(out_dir: Path, built: str | None = None) -> dict:
     for iso in NEIGHBOUR_COUNTRIES:
         rel = f"administrative/cn-neighbors/land/{iso}.geojson"
         name = _country_name(src, rel)
-        geom = _polygonal(_clip_to_windows(src.geometry(rel)))
+        geom = _polygonal(_clip(src.geometry(rel), window))
         if geom is None:
             continue
         geom = gcj02.geometry_gcj02_to_wgs84(geom)

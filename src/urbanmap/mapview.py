@@ -1,129 +1,168 @@
 """Build folium maps that work offline and render attributes safely.
 
-- No tiles by default: a light background plus our own boundaries.
-- Leaflet comes from the app (``offline_assets``), never a CDN.
-- Tooltip/popup HTML is built here from HTML-escaped values: folium inserts
-  property values raw, so nothing from a data file reaches the page unescaped.
+- No tiles by default: a light background plus our own boundaries; online
+  basemaps (OpenStreetMap, 天地图, 高德) only when the user picks one.
+- Leaflet and our helpers come from the app (``offline_assets``), never a CDN.
+- Layer data reaches the browser as compact GeoJSON prepared by ``mapdata``
+  (escaped tooltip HTML, levels of detail), loaded by ``static/urbanmap/um-map.js``.
+- Tooltip HTML is built here from HTML-escaped values: nothing from a data
+  file is ever inserted into the page unescaped.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import os
+from dataclasses import dataclass
 
 import folium
-import geopandas as gpd
-import shapely
-from branca.element import Element
+from branca.element import Element, MacroElement
+from folium.elements import JSCSSMixin
+from jinja2 import Template
 
 from . import offline_assets
 
 BACKGROUND = "#eef1f4"
+FONT = "'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','PingFang SC',sans-serif"
+
+#: Optional online basemaps: id -> (tiles URL template, attribution, datum).
+BASEMAPS = {
+    "none": None,
+    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "© OpenStreetMap contributors", "wgs84"),
+    "tianditu": ("https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec"
+                 "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}",
+                 "© 天地图 (CGCS2000)", "wgs84"),
+    "amap": ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+             "© 高德地图 (GCJ-02)", "gcj02"),
+}
+TIANDITU_LABELS = ("https://t{s}.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=cva"
+                   "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}")
 
 
-def base_map(bounds=None, *, height: str = "100%", min_zoom: int = 4, max_zoom: int = 14) -> folium.Map:
-    """An empty offline map fitted to ``bounds`` ((south, west), (north, east))."""
+def basemap_datum(basemap: str) -> str:
+    """Datum overlays must be drawn in for a basemap (高德 tiles are GCJ-02)."""
+    spec = BASEMAPS.get(basemap)
+    return spec[2] if spec else "wgs84"
+
+
+def available_basemaps() -> list[str]:
+    """Basemaps that can be offered (天地图 only with a key in TIANDITU_KEY)."""
+    return [b for b in BASEMAPS if b != "tianditu" or os.environ.get("TIANDITU_KEY")]
+
+
+class UMLayer(JSCSSMixin, MacroElement):
+    """A layer drawn by ``umLayer`` in static/urbanmap/um-map.js."""
+
+    default_js = [("urbanmap_js", "urbanmap/um-map.js")]
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = umLayer({{ this._parent.get_name() }}, {{ this.options_json }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, options: dict):
+        super().__init__()
+        self._name = "UMLayer"
+        self.options_json = json.dumps(options, ensure_ascii=False, separators=(",", ":"))
+
+
+class UMLabels(JSCSSMixin, MacroElement):
+    """Zoom-dependent text labels drawn by ``umLabels``."""
+
+    default_js = [("urbanmap_js", "urbanmap/um-map.js")]
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = umLabels({{ this._parent.get_name() }}, {{ this.options_json }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, labels: list[dict]):
+        super().__init__()
+        self._name = "UMLabels"
+        self.options_json = json.dumps({"labels": labels}, ensure_ascii=False, separators=(",", ":"))
+
+
+class UMPanes(MacroElement):
+    """A pane above all overlays for the selection highlight (clicks pass through)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.createPane('umSelection');"
+        "{{ this._parent.get_name() }}.getPane('umSelection').style.zIndex = 450;"
+        "{{ this._parent.get_name() }}.getPane('umSelection').style.pointerEvents = 'none';"
+        "{% endmacro %}"
+    )
+
+
+def base_map(
+    center=(30.0, 110.0), zoom: int = 5, *, height: str = "100%", basemap: str = "none",
+    min_zoom: int = 4, max_zoom: int = 15,
+) -> folium.Map:
+    """An empty map: plain background by default, or an opted-in tile basemap."""
     m = folium.Map(
-        location=[30, 110], zoom_start=5, tiles=None, control_scale=True,
+        location=list(center), zoom_start=zoom, tiles=None, control_scale=True,
         min_zoom=min_zoom, max_zoom=max_zoom, height=height, prefer_canvas=False,
     )
     m.get_root().header.add_child(Element(
-        f"<style>.leaflet-container{{background:{BACKGROUND};}}"
-        ".um-label{font:600 12px/1.2 'Noto Sans CJK SC','Microsoft YaHei',sans-serif;color:#333;"
-        "text-shadow:0 0 3px #fff,0 0 3px #fff;white-space:nowrap;pointer-events:none;transform:translate(-50%,-50%);display:inline-block;}"
-        ".um-label.big{font-size:15px;color:#1b2a3a;}</style>"
+        f"<style>.leaflet-container{{background:{BACKGROUND};font-family:{FONT};}}"
+        f".um-label{{font:600 12px/1.2 {FONT};color:#2f3b47;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;"
+        "white-space:nowrap;pointer-events:none;transform:translate(-50%,-50%);display:inline-block;}"
+        ".um-label.big{font-size:16px;color:#1b2a3a;}.um-label.small{font-size:11px;font-weight:500;color:#4a5561;}"
+        ".um-label.theme{color:#7a2e0e;}.um-label-icon{background:none;border:none;}"
+        ".um-tip{font-size:13px;line-height:1.4;}</style>"
     ))
-    if bounds is not None:
-        m.fit_bounds(bounds)
+    m.add_child(UMPanes())
+    spec = BASEMAPS.get(basemap)
+    if spec:
+        url, attribution, _ = spec
+        key = os.environ.get("TIANDITU_KEY", "")
+        subdomains = "01234567" if basemap == "tianditu" else "1234"
+        folium.TileLayer(url.replace("{key}", key), attr=attribution, subdomains=subdomains, name=basemap, control=False).add_to(m)
+        if basemap == "tianditu":
+            folium.TileLayer(TIANDITU_LABELS.replace("{key}", key), attr=attribution, subdomains=subdomains,
+                             name="tianditu-labels", control=False, overlay=True).add_to(m)
     return m
 
 
-def gdf_bounds(gdf: gpd.GeoDataFrame, pad: float = 0.0):
-    """Leaflet bounds [[south, west], [north, east]] of a GeoDataFrame."""
-    minx, miny, maxx, maxy = gdf.total_bounds
-    return [[miny - pad, minx - pad], [maxy + pad, maxx + pad]]
-
-
 def tooltip_html(title: str, rows: list[tuple[str, object]] | None = None) -> str:
-    """Tooltip content from plain values; every value is HTML-escaped."""
+    """Tooltip content from plain values; every label and value is HTML-escaped."""
     out = f"<b>{html.escape(str(title))}</b>"
     for label, value in rows or []:
         if value is None or value == "":
             continue
-        out += f"<br>{html.escape(str(label))}: {html.escape(str(value))}"
+        out += f"<br>{html.escape(str(label))}: {html.escape(str(value))}" if label else f"<br>{html.escape(str(value))}"
     return out
 
 
-def add_polygons(
-    m: folium.Map,
-    gdf: gpd.GeoDataFrame,
-    *,
-    name: str,
-    style: dict,
-    tip: list[str] | None = None,
-    show: bool = True,
-    interactive: bool = True,
-) -> folium.GeoJson:
-    """Add a polygon/line layer; ``tip`` holds one pre-escaped HTML string per row.
-
-    Only keys (``id``/``adcode``) and the escaped tooltip travel to the
-    browser; everything else is looked up server-side from the key.
-    """
-    cols = [c for c in ("id", "adcode") if c in gdf.columns]
-    data = gdf[cols + [gdf.geometry.name]].copy()
-    if tip is not None:
-        data["_tip"] = tip
-    layer = folium.GeoJson(
-        data=json.loads(data.to_json(drop_id=True)),
-        name=name,
-        style_function=lambda _f, s=dict(style): s,
-        highlight_function=(lambda _f: {"weight": style.get("weight", 1) + 2, "fillOpacity": min(1.0, style.get("fillOpacity", 0.2) + 0.2)}) if interactive else None,
-        tooltip=folium.GeoJsonTooltip(fields=["_tip"], labels=False, sticky=True) if tip is not None else None,
-        control=True,
-        show=show,
-        interactive=interactive,
-        smooth_factor=0.5,
-    )
-    layer.add_to(m)
+def add_layer(m: folium.Map, options: dict) -> UMLayer:
+    layer = UMLayer(options)
+    m.add_child(layer)
     return layer
 
 
-def add_labels(m: folium.Map, gdf: gpd.GeoDataFrame, *, field: str = "name", big: bool = False, name: str = "labels") -> folium.FeatureGroup:
-    """Text labels at each feature's representative point."""
-    group = folium.FeatureGroup(name=name, control=False)
-    pts = shapely.point_on_surface(gdf.geometry.values)
-    cls = "um-label big" if big else "um-label"
-    for text, p in zip(gdf[field], pts):
-        folium.Marker(
-            location=[p.y, p.x],
-            icon=folium.DivIcon(html=f'<div class="{cls}">{html.escape(str(text))}</div>', icon_size=(0, 0), icon_anchor=(0, 0)),
-            interactive=False,
-        ).add_to(group)
-    group.add_to(m)
-    return group
+def add_labels(m: folium.Map, labels: list[dict]) -> UMLabels | None:
+    if not labels:
+        return None
+    el = UMLabels(labels)
+    m.add_child(el)
+    return el
+
+
+def highlight_group(geojson: dict | None, *, color: str = "#e4572e") -> folium.FeatureGroup:
+    """The selected feature, drawn on top (passed to st_folium as a dynamic group)."""
+    fg = folium.FeatureGroup(name="selection", control=False)
+    if geojson:
+        folium.GeoJson(
+            geojson, style_function=lambda _f: {"color": color, "weight": 4, "fillColor": color, "fillOpacity": 0.12, "opacity": 1},
+            interactive=False, pane="umSelection",
+            marker=folium.CircleMarker(radius=10, color=color, weight=4, fill=True, fill_opacity=0.3, pane="umSelection"),
+        ).add_to(fg)
+    offline_assets.localise_tree(fg)
+    return fg
 
 
 def finish(m: folium.Map) -> folium.Map:
     """Last step before rendering: every asset local, no CDN left."""
     offline_assets.localise_tree(m)
     return m
-
-
-def admin_overview_map(lang: str = "zh") -> folium.Map:
-    """The three provinces with their prefectures, over neighbouring context."""
-    from . import admin
-    from .i18n import t
-
-    ctx = admin.load_admin("context")
-    prov = admin.load_admin("province")
-    pref = admin.load_admin("prefecture")
-    m = base_map(gdf_bounds(prov, pad=0.5))
-    add_polygons(m, ctx, name="context", style={"color": "#ffffff", "weight": 1, "fillColor": "#dde2e8", "fillOpacity": 1.0}, interactive=False)
-    add_polygons(
-        m, pref, name=t("level.prefecture", lang),
-        style={"color": "#7a8795", "weight": 0.8, "fillColor": "#fbfaf7", "fillOpacity": 1.0},
-        tip=[tooltip_html(n, [(t("field.adcode", lang), a)]) for n, a in zip(pref["name"], pref["adcode"])],
-    )
-    add_polygons(m, prov, name=t("level.province", lang), style={"color": "#2b4a6b", "weight": 2.2, "fill": False}, interactive=False)
-    add_labels(m, prov, big=True, name="province labels")
-    return finish(m)

@@ -21,6 +21,7 @@ STATIC_URL = "/app/static"
 LOCAL_ASSETS = {
     "leaflet": "vendor/leaflet-1.9.4/leaflet.js",
     "leaflet_css": "vendor/leaflet-1.9.4/leaflet.css",
+    "urbanmap_js": "urbanmap/um-map.js",
 }
 #: folium's default bundle that none of our elements uses (markers are drawn
 #: as CircleMarkers/DivIcons, popups are plain HTML): dropped.
@@ -41,16 +42,16 @@ def _local(entries, kind: str):
             continue
         if name not in LOCAL_ASSETS:
             raise OfflineAssetError(f"{kind} asset {name!r} ({url}) is not vendored under static/")
-        out.append((name, f"{STATIC_URL}/{LOCAL_ASSETS[name]}"))
+        out.append((name, url if url.startswith(STATIC_URL) else f"{STATIC_URL}/{LOCAL_ASSETS[name]}"))
     return out
 
 
 def localise(element) -> None:
     """Point one folium element's JS/CSS at the app's own copies (idempotent)."""
-    if "default_js" in dir(element):
-        element.default_js = _local(type(element).default_js, "JS")
-    if "default_css" in dir(element):
-        element.default_css = _local(type(element).default_css, "CSS")
+    for attr, kind in (("default_js", "JS"), ("default_css", "CSS")):
+        entries = getattr(type(element), attr, None)
+        if entries is not None:
+            setattr(element, attr, _local(entries, kind))
 
 
 def walk(element):

@@ -52,7 +52,7 @@ def render(doc: dict) -> str:
         "",
         "`context.geojson` holds neighbouring provinces (simplified in the same coverage, so shared borders",
         "match) and neighbouring countries (cn-neighbors, simplified on their own; their borders are not",
-        "edge-matched with Amap's), both clipped to windows around the three provinces. Context only.",
+        "edge-matched with Amap's), both clipped to a halo 0.8° wide around the three provinces. Context only.",
         "",
     ]
     return "\n".join(lines)

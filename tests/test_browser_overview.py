@@ -5,7 +5,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def test_home_map_draws_provinces_without_leaving_the_machine(app_server, page, artifacts):
+def test_overview_map_draws_provinces_without_leaving_the_machine(app_server, page, artifacts):
     page.goto(app_server + "/")
     frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
     paths = frame.locator("path.leaflet-interactive")
@@ -13,5 +13,5 @@ def test_home_map_draws_provinces_without_leaving_the_machine(app_server, page, 
     assert paths.count() > 30  # prefectures of three provinces
     labels = frame.locator(".um-label")
     assert {"云南省", "贵州省", "吉林省"} <= set(labels.all_inner_texts())
-    page.screenshot(path=str(artifacts / "home.png"), full_page=True)
+    page.screenshot(path=str(artifacts / "overview-default.png"), full_page=True)
     assert page.request_log.external() == []

@@ -1,0 +1,211 @@
+"""Streamlit glue for maps: layer toggles, selection, view memory, deep links.
+
+A page creates a :class:`MapState` and calls :func:`show_map`.  The map's
+script only changes when the layer set, language or basemap changes; clicks
+come back through ``last_active_drawing`` and update the selection (drawn via
+``feature_group_to_add``) without remounting.  The view and selection of each
+page survive moving between pages, and ``?layers=…&sel=…`` deep links open
+the same view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from . import features, mapbuild, mapview
+from .layers import get_spec
+from .ui_state import current_lang
+
+#: The only keys we ask streamlit-folium to send back (each change = one rerun).
+RETURNED = ["last_active_drawing", "last_object_clicked", "last_clicked", "center", "zoom"]
+
+
+def render_map(m, **kwargs):
+    """Indirection so tests can simulate clicks (AppTest cannot run the component)."""
+    from streamlit_folium import st_folium
+
+    return st_folium(m, **kwargs)
+
+
+@dataclass
+class MapState:
+    page: str
+    default_layers: list[str]
+    default_region: str = "all"
+    layers: list[str] = field(default_factory=list)
+    selected: str | None = None
+
+    def _k(self, name: str) -> str:
+        return f"map:{self.page}:{name}"
+
+    def load(self) -> "MapState":
+        ss, qp = st.session_state, st.query_params
+        if "layers" in qp:
+            wanted = [x for x in qp["layers"].split(",") if x]
+            self.layers = [x for x in wanted if _known_layer(x)]
+        else:
+            self.layers = list(ss.get(self._k("layers"), self.default_layers))
+        if "sel" in qp:
+            self.selected = qp["sel"] if features.lookup(qp["sel"]) else None
+            if self.selected and self.selected != ss.get(self._k("sel")):
+                self.jump_to(self.selected)
+        else:
+            self.selected = ss.get(self._k("sel"))
+        self._sync()
+        return self
+
+    def _sync(self) -> None:
+        ss = st.session_state
+        ss[self._k("layers")] = list(self.layers)
+        ss[self._k("sel")] = self.selected
+        st.query_params["layers"] = ",".join(self.layers)
+        if self.selected:
+            st.query_params["sel"] = self.selected
+        elif "sel" in st.query_params:
+            del st.query_params["sel"]
+
+    def set_layers(self, layers: list[str]) -> None:
+        self.layers = list(dict.fromkeys(layers))
+        self._sync()
+
+    def select(self, fid: str | None, *, jump: bool = False) -> None:
+        self.selected = fid
+        if fid and jump:
+            self.jump_to(fid)
+        self._sync()
+
+    def jump_to(self, fid: str) -> None:
+        f = features.lookup(fid)
+        if f:
+            minx, miny, maxx, maxy = f["bounds"]
+            self.jump(mapbuild.View.fit((miny, minx, maxy, maxx), max_zoom=11))
+
+    def jump(self, view: mapbuild.View) -> None:
+        st.session_state[self._k("jump")] = view
+        st.session_state[self._k("view")] = view
+
+    def view(self) -> mapbuild.View:
+        v = st.session_state.get(self._k("view"))
+        return v or mapbuild.View.fit(mapbuild.REGIONS[self.default_region])
+
+
+def _known_layer(layer_id: str) -> bool:
+    try:
+        get_spec(layer_id)
+        return True
+    except KeyError:
+        return False
+
+
+def show_map(state: MapState, *, basemap: str = "none", height: int = 620, key: str | None = None) -> dict:
+    """Draw the page's map and fold the browser's answer back into ``state``.
+
+    Returns the raw component value (``last_clicked`` is used by the site check).
+    """
+    ss = st.session_state
+    lang = current_lang()
+    mount = (tuple(state.layers), lang, basemap)
+    if ss.get(state._k("mount")) != mount:
+        # the script will change: start from the last known view, forget old jumps
+        ss[state._k("mount")] = mount
+        ss[state._k("initial")] = state.view()
+        ss.pop(state._k("jump"), None)
+    initial: mapbuild.View = ss.get(state._k("initial")) or state.view()
+    m = mapbuild.build_map(state.layers, lang=lang, view=initial, basemap=basemap)
+    highlight = mapview.highlight_group(features.geojson_of(state.selected) if state.selected else None)
+    jump: mapbuild.View | None = ss.get(state._k("jump"))
+    out = render_map(
+        m, key=key or f"map_{state.page}", height=height, use_container_width=True,
+        returned_objects=RETURNED, feature_group_to_add=highlight,
+        center=list(jump.center) if jump else None, zoom=jump.zoom if jump else None,
+    ) or {}
+    # remember the view the user left the map at
+    c, z = out.get("center"), out.get("zoom")
+    if c and z:
+        ss[state._k("view")] = mapbuild.View((c["lat"], c["lng"]), int(z))
+    # a new click on a feature selects it
+    drawing = out.get("last_active_drawing") or {}
+    fid = str((drawing.get("properties") or {}).get("id") or "") or None
+    click_sig = (fid, str(out.get("last_object_clicked")))
+    if fid and click_sig != ss.get(state._k("click")):
+        ss[state._k("click")] = click_sig
+        if fid != state.selected and features.lookup(fid):
+            state.select(fid)
+            st.rerun()
+    return out
+
+
+GROUP_ORDER = ("admin", "clusters", "liupanshui", "control_zones")
+
+
+def layer_picker(state: MapState, lang: str, groups=GROUP_ORDER) -> None:
+    """Grouped layer checkboxes (sidebar); keeps state, session and URL in step."""
+    from .i18n import t
+    from .layers import load_manifest
+
+    ss = st.session_state
+    specs = [s for s in load_manifest() if s.group in groups and s.id != "admin_context"]
+    keys = {s.id: f"lyr:{state.page}:{s.id}" for s in specs}
+    for sid, k in keys.items():  # URL/deep link wins over stale widget state
+        if ss.get(k) != (sid in state.layers):
+            ss[k] = sid in state.layers
+    for group in groups:
+        members = [s for s in specs if s.group == group]
+        if not members:
+            continue
+        st.markdown(f"**{t('group.' + group, lang)}**")
+        for s in members:
+            label = s.title(lang) + (f" · {t('badge.schematic_short', lang)}" if s.schematic else "")
+            st.checkbox(label, key=keys[s.id], help=s.description(lang))
+    chosen = [sid for sid, k in keys.items() if ss.get(k)]
+    # keep the context layer (not offered as a toggle) if the page uses it
+    if "admin_context" in state.layers:
+        chosen = ["admin_context", *chosen]
+    if chosen != state.layers:
+        state.set_layers(chosen)
+
+
+def region_jump(state: MapState, lang: str) -> None:
+    from .i18n import t
+
+    options = list(mapbuild.REGIONS)
+    choice = st.segmented_control(
+        t("map.jump", lang), options, format_func=lambda r: t("region." + r, lang),
+        key=f"jump:{state.page}", selection_mode="single",
+    )
+    last = st.session_state.get(f"jump_done:{state.page}")
+    if choice and choice != last:
+        st.session_state[f"jump_done:{state.page}"] = choice
+        state.jump(mapbuild.View.fit(mapbuild.REGIONS[choice]))
+    elif not choice:
+        st.session_state[f"jump_done:{state.page}"] = None
+
+
+def feature_search(state: MapState, lang: str) -> None:
+    from .i18n import t
+
+    idx = features.index()
+    ids = list(idx.index)
+    label = {fid: f"{n} · {get_spec(l).title(lang)}" for fid, n, l in zip(idx["id"], idx["name"], idx["layer_id"])}
+    key = f"search:{state.page}"
+    if st.session_state.get(key) not in (None, state.selected):
+        st.session_state[key] = None  # a map click moved the selection on
+    choice = st.selectbox(
+        t("map.search", lang), ids, index=ids.index(state.selected) if state.selected in ids else None,
+        format_func=label.get, placeholder=t("map.search_placeholder", lang), key=key,
+    )
+    if choice and choice != state.selected:
+        state.select(choice, jump=True)
+        st.rerun()
+
+
+def basemap_picker(lang: str, key: str = "basemap") -> str:
+    from .i18n import t
+
+    options = mapview.available_basemaps()
+    choice = st.selectbox(t("map.basemap", lang), options, format_func=lambda b: t("basemap." + b, lang), key=key)
+    if choice != "none":
+        st.caption(t("map.basemap_online", lang))
+    return choice or "none"
