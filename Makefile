@@ -27,7 +27,7 @@ $(VENV)/.stamp-test: pyproject.toml | check-python
 
 run: $(VENV)/.stamp-run
 	@echo "urbanmap: http://127.0.0.1:$(PORT)  (data directory: $(URBANMAP_DATA_DIR))"
-	$(BIN)/python -m streamlit run app.py --server.headless true --server.address 127.0.0.1 --server.port $(PORT)
+	$(BIN)/urbanmap serve --address 127.0.0.1 --port $(PORT)
 
 browser-deps:
 	@scripts/ensure-browser.sh

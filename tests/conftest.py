@@ -49,8 +49,7 @@ def start_app(data_dir: Path, extra_env: dict | None = None):
     port = _free_port()
     env = dict(os.environ, URBANMAP_DATA_DIR=str(data_dir), **(extra_env or {}))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+        [sys.executable, "-m", "urbanmap.cli", "serve", "--port", str(port), "--address", "127.0.0.1"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"

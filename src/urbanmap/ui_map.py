@@ -53,6 +53,10 @@ class MapState:
                 self.jump_to(self.selected)
         else:
             self.selected = ss.get(self._k("sel"))
+        request = ss.pop("_select_request", None)  # e.g. the panel's "see the parent region"
+        if request and features.lookup(request):
+            self.selected = request
+            self.jump_to(request)
         self._sync()
         return self
 

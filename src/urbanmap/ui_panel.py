@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+import pandas as pd
 import streamlit as st
 
 from .describe import describe
@@ -40,6 +41,39 @@ def feature_panel(fid: str | None, lang: str) -> None:
     targets_section(fid, lang)
 
 
-def targets_section(fid: str, lang: str) -> None:
-    """Targets table and chart for the feature (filled in by the targets module)."""
-    return None
+def targets_section(fid: str, lang: str, *, key: str = "panel") -> None:
+    """The feature's targets: quantitative chart, table with sources, goals in words."""
+    from . import charts, targets
+    from .target_tables import readable
+
+    own = targets.targets_for(fid)
+    nested = targets.targets_for(fid, include_children=True)
+    include = False
+    if len(nested) > len(own):
+        include = st.toggle(t("panel.include_children", lang, n=len(nested) - len(own)), key=f"{key}:children:{fid}")
+    df = nested if include else own
+    st.markdown(f"#### {t('panel.targets', lang)} ({len(df)})")
+    if df.empty:
+        parents = [p for p in targets.ancestors(fid) if not targets.targets_for(p).empty]
+        st.info(t("panel.no_targets", lang))
+        if parents:
+            from .describe import describe as _d
+
+            p = _d(parents[0], lang)
+            if p is not None and st.button(t("panel.see_parent", lang, name=p.name), key=f"{key}:parent:{fid}"):
+                st.session_state["_select_request"] = parents[0]
+                st.rerun()
+        return
+    quant = df[df["kind"] == "quantitative"]
+    qual = df[df["kind"] == "qualitative"]
+    if not quant.empty:
+        st.plotly_chart(charts.baseline_vs_target(quant, lang), width="stretch", key=f"{key}:chart:{fid}:{include}",
+                        config={"displaylogo": False})
+        st.dataframe(readable(quant, lang, with_region=include), hide_index=True, width="stretch")
+    if not qual.empty:
+        st.markdown(f"**{t('panel.goals_in_words', lang)}**")
+        for r in qual.itertuples():
+            year = f"{int(r.target_year)}: " if not pd.isna(r.target_year) else ""
+            st.markdown(f"- {year}{html.escape(str(r.target_value))}  \n  "
+                        f"<small>{html.escape(r.source.split('_')[0])} · {html.escape(r.source_section)}</small>",
+                        unsafe_allow_html=True)
