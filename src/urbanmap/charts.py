@@ -78,6 +78,8 @@ def baseline_vs_target(df: pd.DataFrame, lang: str = "zh", max_panels: int = 12,
     q = chartable(df)
     if q.empty:
         return empty_figure(lang)
+    # comparisons (a baseline and a target) first, then targets alone; plan order within
+    q = q.assign(_has_base=q["baseline_point"].notna()).sort_values(["_has_base", "target_id"], ascending=[False, True])
     shown = q.head(max_panels)
     n = len(shown)
     labels = [f"{r.indicator}（{r.unit}）" if r.unit else str(r.indicator) for r in shown.itertuples()]

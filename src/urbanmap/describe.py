@@ -73,6 +73,8 @@ def describe(fid: str, lang: str = "zh") -> Description | None:
         d.facts.append((t("field.members", lang), _names_of(a["members"])))
     if a.get("membership_basis"):
         d.facts.append((t("field.membership_basis", lang), str(a["membership_basis"])))
+    if a.get("schematic_note"):
+        d.facts.append((t("field.schematic_note", lang), str(a["schematic_note"])))
     if spec.geometry == "polygon":
         d.facts.append((t("field.area", lang), f"{measure.area_km2(geom):,.1f} km²"))
     elif spec.geometry == "line":
@@ -82,3 +84,24 @@ def describe(fid: str, lang: str = "zh") -> Description | None:
     sec = a.get("source_section") or spec.source.get("section") or ""
     d.source = " · ".join(x for x in (str(src), str(sec)) if x)
     return d
+
+
+def elements(layer_ids, lang: str = "zh"):
+    """The features of some layers as a reading list: id, name, role, description, layer, schematic."""
+    import pandas as pd
+
+    from . import catalog
+    from .layers import get_spec
+
+    rows = []
+    for lid in layer_ids:
+        spec = get_spec(lid)
+        gdf = catalog.get_layer(lid)
+        for rec in gdf.drop(columns=gdf.geometry.name).to_dict("records"):
+            rows.append({
+                "id": str(rec.get(spec.key_field)), "name": str(rec.get("name") or ""), "role": str(rec.get("role") or ""),
+                "description": str(rec.get("description") or ""), "layer": spec.title(lang),
+                "schematic": bool(rec.get("schematic") in (True, "true") or spec.schematic),
+                "note": str(rec.get("schematic_note") or ""),
+            })
+    return pd.DataFrame(rows)

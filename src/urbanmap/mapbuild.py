@@ -50,6 +50,17 @@ class View:
         return cls(((s + n) / 2, (w + e) / 2), max(3, min(max_zoom, zoom)))
 
 
+def region_bounds(region: str) -> tuple[float, float, float, float]:
+    """(south, west, north, east) of a named region, or of a layer's extent (slightly padded)."""
+    if region in REGIONS:
+        return REGIONS[region]
+    from . import catalog
+
+    minx, miny, maxx, maxy = catalog.get_layer(region).total_bounds
+    pad = 0.08 * max(maxx - minx, maxy - miny)
+    return (miny - pad, minx - pad, maxy + pad, maxx + pad)
+
+
 def _sort_key(spec: LayerSpec) -> tuple:
     if spec.id in BACKGROUND_LAYERS:
         return (-1, BACKGROUND_LAYERS.index(spec.id), 0)
@@ -91,10 +102,11 @@ def build_map(
     specs = sorted((get_spec(i) for i in dict.fromkeys(layer_ids)), key=_sort_key)
     m = mapview.base_map(view.center, view.zoom, basemap=basemap, height=height)
     ids = {s.id for s in specs}
-    for spec in specs:
+    for order, spec in enumerate(specs):
         if basemap != "none" and spec.id == "admin_context":
             continue  # tiles already show the neighbours
         opts = layer_options(spec, lang, datum=datum, inline=inline)
+        opts["order"] = order  # z-order: one Leaflet pane per layer
         if spec.id == "admin_prefecture" and "admin_county" in ids:
             # counties are the clickable base; prefectures become outlines on top
             opts["style"] = dict(opts["style"], fill=False, weight=1.4, color="#5d6b7a")

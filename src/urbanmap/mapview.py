@@ -89,7 +89,7 @@ class UMPanes(MacroElement):
     _template = Template(
         "{% macro script(this, kwargs) %}"
         "{{ this._parent.get_name() }}.createPane('umSelection');"
-        "{{ this._parent.get_name() }}.getPane('umSelection').style.zIndex = 450;"
+        "{{ this._parent.get_name() }}.getPane('umSelection').style.zIndex = 480;"
         "{{ this._parent.get_name() }}.getPane('umSelection').style.pointerEvents = 'none';"
         "{% endmacro %}"
     )

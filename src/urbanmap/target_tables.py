@@ -111,4 +111,4 @@ def filter_targets(
 def district_rows(df: pd.DataFrame, section_contains: str = "专栏6") -> pd.DataFrame:
     """Per-district rows of a table section (003 专栏6 by default)."""
     return df[df["source"].str.startswith("003") & df["source_section"].str.contains(section_contains, regex=False)
-              & df["region_code"].str.fullmatch(r"5202\d\d")]
+              & df["region_code"].str.fullmatch(r"5202\d\d") & (df["region_code"] != "520200")]

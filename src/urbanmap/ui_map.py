@@ -36,6 +36,15 @@ class MapState:
     default_region: str = "all"
     layers: list[str] = field(default_factory=list)
     selected: str | None = None
+    in_url: bool = True  # the page's main map keeps layers/selection in the URL
+
+    def load_local(self) -> "MapState":
+        """A secondary map on a page: state in the session only, never in the URL."""
+        self.in_url = False
+        ss = st.session_state
+        self.layers = list(ss.get(self._k("layers"), self.default_layers))
+        self.selected = ss.get(self._k("sel"))
+        return self
 
     def _k(self, name: str) -> str:
         return f"map:{self.page}:{name}"
@@ -64,6 +73,8 @@ class MapState:
         ss = st.session_state
         ss[self._k("layers")] = list(self.layers)
         ss[self._k("sel")] = self.selected
+        if not self.in_url:
+            return
         st.query_params["layers"] = ",".join(self.layers)
         if self.selected:
             st.query_params["sel"] = self.selected
@@ -92,7 +103,7 @@ class MapState:
 
     def view(self) -> mapbuild.View:
         v = st.session_state.get(self._k("view"))
-        return v or mapbuild.View.fit(mapbuild.REGIONS[self.default_region])
+        return v or mapbuild.View.fit(mapbuild.region_bounds(self.default_region))
 
 
 def _known_layer(layer_id: str) -> bool:

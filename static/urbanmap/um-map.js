@@ -35,14 +35,28 @@
     return cache[src.url];
   }
 
+  /* One pane per layer, stacked in the order the server lists them: data that
+   * arrives later (fetches finish in any order) never covers a layer above it. */
+  function paneFor(map, o) {
+    if (o.order === undefined) return "overlayPane";
+    var name = "um-layer-" + o.order;
+    if (!map.getPane(name)) {
+      var p = map.createPane(name);
+      p.style.zIndex = String(401 + o.order);
+    }
+    return name;
+  }
+
   window.umLayer = function (map, o) {
     var interactive = o.interactive !== false;
+    var pane = paneFor(map, o);
     var group = L.geoJson(null, {
       interactive: interactive,
+      pane: pane,
       smoothFactor: o.smoothFactor || 0.5,
       style: function (f) { return styleFor(o, f); },
       pointToLayer: function (f, latlng) {
-        return L.circleMarker(latlng, Object.assign({ radius: o.radius || 6, interactive: interactive }, styleFor(o, f)));
+        return L.circleMarker(latlng, Object.assign({ radius: o.radius || 6, interactive: interactive, pane: pane }, styleFor(o, f)));
       },
       onEachFeature: function (f, layer) {
         if (f.properties && f.properties._tip) {
