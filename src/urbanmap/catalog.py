@@ -1,9 +1,14 @@
 """The one read path for layer data: ``get_layer(layer_id) -> GeoDataFrame``.
 
-Pages and map builders never open files themselves.  Today layers come from
-the committed files named in the manifest; the versioned layer store plugs in
-here (current published version first, committed file as the seed), so that
-pages need no change when it does.
+Pages and map builders never open files themselves.  Layers come from the
+versioned layer store (:mod:`urbanmap.store`): the current published version.
+The committed files named in the manifest are only the store's seed (version
+1 on first start).
+
+Reads are cached by :func:`version_token` (head version + checksum, one
+indexed query), so a publish or rollback — from this process, another app
+process or the CLI — changes the token and the next page run reads the new
+data; unchanged layers cost one tiny query per run.
 """
 
 from __future__ import annotations
@@ -12,20 +17,20 @@ from functools import lru_cache
 
 import geopandas as gpd
 
-from .geojson_io import read_geojson
-from .layers import get_spec
+from .store import get_store
 
 
 @lru_cache(maxsize=64)
-def _read(layer_id: str, version_token: str) -> gpd.GeoDataFrame:
-    return read_geojson(get_spec(layer_id).file)
+def _read(layer_id: str, token: str) -> gpd.GeoDataFrame:
+    # The token names an immutable version by number and checksum, so the cache
+    # can never serve data other than what the token describes.
+    version = int(token.split(":", 1)[0])
+    return get_store().read(layer_id, version)
 
 
 def version_token(layer_id: str) -> str:
-    """Changes whenever the layer's data changes (cache key for callers)."""
-    spec = get_spec(layer_id)
-    st = spec.file.stat()
-    return f"file:{st.st_mtime_ns}:{st.st_size}"
+    """Changes whenever the layer's current data changes (cache key for callers)."""
+    return get_store().head(layer_id).token
 
 
 def get_layer(layer_id: str) -> gpd.GeoDataFrame:
