@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -111,35 +112,48 @@ def _cache_dir() -> Path | None:
         return None
 
 
-def _publish(fc: dict, name: str, inline: bool) -> Source:
-    text = json.dumps(fc, ensure_ascii=False, separators=(",", ":"))
-    nbytes = len(text.encode("utf-8"))
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """Changes when the code or texts that shape the browser data change (stale cache guard)."""
+    from . import i18n
+
+    h = hashlib.sha1()
+    for mod in (__file__, i18n.__file__):
+        h.update(Path(mod).read_bytes())
+    return h.hexdigest()[:8]
+
+
+def _publish(make_fc, key: str, name: str, inline: bool) -> Source:
+    """Write (once) or reuse the file for ``key``; inline the data when no cache dir."""
     d = None if inline else _cache_dir()
     if d is None:
-        return Source(0, 30, None, fc, nbytes)
-    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+        fc = make_fc()
+        return Source(0, 30, None, fc, len(json.dumps(fc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")))
+    digest = hashlib.sha1(f"{key}|{_code_fingerprint()}".encode("utf-8")).hexdigest()[:16]
     fname = f"{name}-{digest}.geojson"
     path = d / fname
-    if not path.exists():
-        tmp = path.with_suffix(".tmp")
+    if not path.exists():  # files are keyed by data version + code: reuse across restarts
+        text = json.dumps(make_fc(), ensure_ascii=False, separators=(",", ":"))
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)  # atomic: the browser never sees half a file
-    return Source(0, 30, f"{STATIC_URL}/cache/{fname}", None, nbytes)
+    return Source(0, 30, f"{STATIC_URL}/cache/{fname}", None, path.stat().st_size)
 
 
 @lru_cache(maxsize=128)
 def _sources(layer_id: str, token: str, lang: str, datum: str, inline: bool) -> tuple[Source, ...]:
     spec = get_spec(layer_id)
     gdf = catalog.get_layer(layer_id)
-    geoms = gdf.geometry.values
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
     if datum == "gcj02":
-        geoms = gcj02.geometry_wgs84_to_gcj02(np.asarray(geoms, dtype=object))
-    base = f"{layer_id}-{lang}-{datum}"
-    detail = _publish(_feature_collection(spec, gdf, geoms, lang), base + "-d", inline)
-    nverts = int(shapely.get_num_coordinates(np.asarray(geoms, dtype=object)).sum())
+        geoms = gcj02.geometry_wgs84_to_gcj02(geoms)
+    key = f"{layer_id}|{token}|{lang}|{datum}"
+    name = f"{layer_id}-{lang}-{datum}"
+    detail = _publish(lambda: _feature_collection(spec, gdf, geoms, lang), key + "|d", name + "-d", inline)
+    nverts = int(shapely.get_num_coordinates(geoms).sum())
     if spec.geometry != "polygon" or nverts < LOD_MIN_VERTICES:
         return (detail,)
-    coarse = _publish(_feature_collection(spec, gdf, _coarse(np.asarray(geoms, dtype=object)), lang), base + "-c", inline)
+    coarse = _publish(lambda: _feature_collection(spec, gdf, _coarse(geoms), lang), key + "|c", name + "-c", inline)
     return (
         Source(0, DETAIL_FROM_ZOOM - 1, coarse.url, coarse.data, coarse.nbytes),
         Source(DETAIL_FROM_ZOOM, 30, detail.url, detail.data, detail.nbytes),
@@ -167,6 +181,15 @@ def _labels(layer_id: str, token: str, datum: str) -> tuple[dict, ...]:
         {"lat": round(p.y, 5), "lng": round(p.x, 5), "text": str(v), "minZoom": min_zoom, "cls": cls}
         for v, p in zip(gdf[field], pts) if p is not None and not p.is_empty
     )
+
+
+def warm(lang: str = "zh") -> None:
+    """Prepare every layer's browser data (called in the background at server start)."""
+    from .layers import load_manifest
+
+    for spec in load_manifest():
+        layer_sources(spec.id, lang)
+        layer_labels(spec.id)
 
 
 def layer_labels(layer_id: str, *, datum: str = "wgs84") -> list[dict]:

@@ -149,9 +149,9 @@ def add_labels(m: folium.Map, labels: list[dict]) -> UMLabels | None:
     return el
 
 
-def highlight_group(geojson: dict | None, *, color: str = "#e4572e") -> folium.FeatureGroup:
-    """The selected feature, drawn on top (passed to st_folium as a dynamic group)."""
-    fg = folium.FeatureGroup(name="selection", control=False)
+def highlight_group(geojson: dict | None, *, color: str = "#e4572e", name: str = "selection") -> folium.FeatureGroup:
+    """The selected feature (or a site), drawn on top (passed to st_folium as a dynamic group)."""
+    fg = folium.FeatureGroup(name=name, control=False)
     if geojson:
         folium.GeoJson(
             geojson, style_function=lambda _f: {"color": color, "weight": 4, "fillColor": color, "fillOpacity": 0.12, "opacity": 1},

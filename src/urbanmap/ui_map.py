@@ -114,7 +114,8 @@ def _known_layer(layer_id: str) -> bool:
         return False
 
 
-def show_map(state: MapState, *, basemap: str = "none", height: int = 620, key: str | None = None) -> dict:
+def show_map(state: MapState, *, basemap: str = "none", height: int = 620, key: str | None = None,
+             overlay: dict | None = None) -> dict:
     """Draw the page's map and fold the browser's answer back into ``state``.
 
     Returns the raw component value (``last_clicked`` is used by the site check).
@@ -130,10 +131,11 @@ def show_map(state: MapState, *, basemap: str = "none", height: int = 620, key: 
     initial: mapbuild.View = ss.get(state._k("initial")) or state.view()
     m = mapbuild.build_map(state.layers, lang=lang, view=initial, basemap=basemap)
     highlight = mapview.highlight_group(features.geojson_of(state.selected) if state.selected else None)
+    groups = [highlight] if overlay is None else [highlight, mapview.highlight_group(overlay, color="#111111", name="site")]
     jump: mapbuild.View | None = ss.get(state._k("jump"))
     out = render_map(
         m, key=key or f"map_{state.page}", height=height, use_container_width=True,
-        returned_objects=RETURNED, feature_group_to_add=highlight,
+        returned_objects=RETURNED, feature_group_to_add=groups,
         center=list(jump.center) if jump else None, zoom=jump.zoom if jump else None,
     ) or {}
     # remember the view the user left the map at

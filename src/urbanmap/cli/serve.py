@@ -30,8 +30,26 @@ def prepare_streamlit() -> None:
     PagesManager.uses_pages_directory = False
 
 
+def _warm_up() -> None:
+    """Prepare layer data in the background so the first page view is fast."""
+    import logging
+    import threading
+
+    def work():
+        try:
+            from .. import mapdata
+
+            for lang in ("zh", "en"):
+                mapdata.warm(lang)
+        except Exception:  # never stop the server for a cache
+            logging.getLogger("urbanmap").exception("warm-up failed")
+
+    threading.Thread(target=work, name="urbanmap-warm-up", daemon=True).start()
+
+
 def run(args) -> int:
     prepare_streamlit()
+    _warm_up()
     from streamlit.web import cli as stcli
 
     sys.argv = [
