@@ -171,6 +171,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "cz.plan_areas": {"zh": "规划：全省中心城区（km²）", "en": "Plan: all central urban areas of Yunnan (km²)"},
     "cz.areas_note": {"zh": "右图为规划 000 所载全省中心城区城市四线面积（目标编号 {ids}）；左图为当前图层按等积投影计算的面积。", "en": "Right: the provincial totals stated in plan 000 (targets {ids}); left: the current layer's areas in an equal-area projection."},
     "badge.schematic": {"zh": "示意（据规划文字绘制，非精确边界）", "en": "Schematic (drawn from the plan's words, not a surveyed boundary)"},
+    "auth.title": {"zh": "工作人员登录", "en": "Staff login"},
+    "auth.name": {"zh": "用户名", "en": "User name"},
+    "auth.password": {"zh": "密码", "en": "Password"},
+    "auth.submit": {"zh": "登录", "en": "Log in"},
+    "auth.logout": {"zh": "退出", "en": "Log out"},
+    "auth.logged_in": {"zh": "已登录：{name}（{role}）", "en": "Logged in as {name} ({role})"},
+    "auth.hint": {"zh": "浏览地图无需登录。工作人员账户由管理员在服务器上创建：`urbanmap users add 用户名 --role staff`。", "en": "Browsing needs no login. Staff accounts are created on the server by an administrator: `urbanmap users add NAME --role staff`."},
+    # --- presenter mode (issue 6): add keys below this line ---
+    # --- staff upload (issue 7): add keys below this line ---
 }
 
 
