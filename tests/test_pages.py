@@ -8,7 +8,8 @@ from streamlit.testing.v1 import AppTest
 from urbanmap import targets, ui_map
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-PAGES = ["pages/overview.py", "pages/targets.py", "pages/sources.py"]
+PAGES = ["pages/overview.py", "pages/clusters.py", "pages/control_zones.py", "pages/liupanshui.py",
+         "pages/targets.py", "pages/sources.py"]
 
 
 @pytest.fixture(autouse=True)
@@ -59,6 +60,22 @@ def test_deep_link_selects_and_sets_layers():
     assert at.subheader[0].value == "六盘水市"
     assert at.checkbox(key="lyr:overview:admin_county").value is True
     assert at.checkbox(key="lyr:overview:admin_prefecture").value is False
+
+
+def _layers_in_url(at) -> list[str]:
+    v = at.query_params["layers"]
+    return (v[0] if isinstance(v, list) else v).split(",")
+
+
+def test_ticking_a_layer_checkbox_turns_the_layer_on_and_into_the_url():
+    at = _run()
+    assert at.checkbox(key="lyr:overview:admin_county").value is False
+    at.checkbox(key="lyr:overview:admin_county").check().run()
+    assert not at.exception
+    assert at.checkbox(key="lyr:overview:admin_county").value is True
+    assert "admin_county" in _layers_in_url(at)
+    at.checkbox(key="lyr:overview:admin_county").uncheck().run()
+    assert "admin_county" not in _layers_in_url(at)
 
 
 def test_unknown_deep_link_feature_is_ignored_not_fatal():

@@ -165,8 +165,11 @@ def layer_picker(state: MapState, lang: str, groups=GROUP_ORDER) -> None:
     ss = st.session_state
     specs = [s for s in load_manifest() if s.group in groups and s.id != "admin_context"]
     keys = {s.id: f"lyr:{state.page}:{s.id}" for s in specs}
-    for sid, k in keys.items():  # URL/deep link wins over stale widget state
-        if ss.get(k) != (sid in state.layers):
+    synced_key = f"lyr_synced:{state.page}"
+    if ss.get(synced_key) != tuple(state.layers):
+        # the layer set changed outside the checkboxes (deep link, another widget):
+        # it wins over stale widget state.  Otherwise a click on a checkbox stands.
+        for sid, k in keys.items():
             ss[k] = sid in state.layers
     for group in groups:
         members = [s for s in specs if s.group == group]
@@ -182,6 +185,7 @@ def layer_picker(state: MapState, lang: str, groups=GROUP_ORDER) -> None:
         chosen = ["admin_context", *chosen]
     if chosen != state.layers:
         state.set_layers(chosen)
+    ss[synced_key] = tuple(state.layers)
 
 
 def region_jump(state: MapState, lang: str) -> None:

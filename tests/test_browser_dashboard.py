@@ -1,0 +1,111 @@
+"""The dashboard in headless Chromium: click a county, read its panel, switch language, deep links.
+
+Every test also asserts that nothing was requested from a host other than this machine.
+"""
+
+import re
+import time
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+COUNTY = "520201"  # 钟山区, Liupanshui
+
+# Inside the map frame: find the Leaflet layer of a feature id and fire a click on it, the way a
+# user's click reaches streamlit-folium (propagated to the parent GeoJSON group).
+CLICK_JS = """(fid) => {
+  const maps = Object.values(window).filter(v => v instanceof L.Map);
+  for (const m of maps) {
+    let hit = null;
+    m.eachLayer(l => { if (!hit && l.feature && l.feature.properties && String(l.feature.properties.id) === fid) hit = l; });
+    if (hit) { hit.fire('click', {latlng: hit.getBounds ? hit.getBounds().getCenter() : hit.getLatLng()}, true); return true; }
+  }
+  return false;
+}"""
+HAS_FEATURE_JS = """(fid) => Object.values(window).filter(v => v instanceof L.Map).some(m => {
+  let found = false; m.eachLayer(l => { if (l.feature && String(l.feature.properties.id) === fid) found = true; }); return found; })"""
+
+
+def _frames(page):
+    for handle in page.locator(MAP_FRAME).element_handles():
+        frame = handle.content_frame()
+        if frame is not None:
+            yield frame
+
+
+def in_map(page, js, arg=None, timeout=30):
+    """Evaluate ``js`` in the map frame until it returns something truthy.
+
+    The frame is looked up afresh each time: streamlit-folium replaces it when the
+    layer set changes, and a detached frame is simply retried.
+    """
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for frame in _frames(page):
+            try:
+                if frame.evaluate("typeof L !== 'undefined'") and (result := frame.evaluate(js, arg)):
+                    return result
+            except Exception:  # detached or still loading: try again
+                pass
+        time.sleep(0.25)
+    raise AssertionError(f"map frame never satisfied: {js[:60]}… ({arg})")
+
+
+def map_ready(page):
+    page.locator(MAP_FRAME).first.wait_for(state="attached", timeout=60000)
+    in_map(page, "() => document.querySelectorAll('path.leaflet-interactive').length > 0")
+
+
+def panel_heading(page):
+    return page.locator('[data-testid="stHeading"] h3')
+
+
+def test_click_a_liupanshui_county_shows_its_name_and_a_chart(app_server, page, artifacts):
+    page.goto(app_server + "/")
+    map_ready(page)
+    # turn the county layer on the way a planner does: the sidebar checkbox
+    page.locator("[data-testid=stCheckbox] label").filter(has_text="县级行政区").click()
+    in_map(page, HAS_FEATURE_JS, COUNTY)
+    assert in_map(page, CLICK_JS, COUNTY)
+    heading = panel_heading(page).filter(has_text="钟山区")
+    heading.first.wait_for(timeout=30000)
+    page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=30000)
+    assert "sel=520201" in page.url  # the selection is in the URL: the link reopens it
+    page.screenshot(path=str(artifacts / "overview-click-zhongshan.png"), full_page=True)
+    assert page.request_log.external() == []
+
+
+def test_switch_to_english_keeps_the_view(app_server, page, artifacts):
+    page.goto(app_server + "/")
+    map_ready(page)
+    page.locator("[data-testid=stSidebar] button").filter(has_text="English").first.click()
+    page.get_by_role("heading", name="Overview").first.wait_for(timeout=30000)
+    assert "lang=en" in page.url
+    # navigation labels follow the language
+    assert page.get_by_role("link", name="Targets").count() >= 1
+    page.screenshot(path=str(artifacts / "overview-english.png"), full_page=True)
+    assert page.request_log.external() == []
+
+
+def test_deep_link_opens_the_same_selection_layers_and_language(app_server, page, artifacts):
+    page.goto(app_server + f"/?lang=en&layers=admin_context,admin_county,admin_prefecture,lps_centers&sel={COUNTY}")
+    page.get_by_role("heading", name="Overview").first.wait_for(timeout=30000)
+    panel_heading(page).filter(has_text="钟山区").first.wait_for(timeout=30000)
+    in_map(page, HAS_FEATURE_JS, "lps-center-main")  # a thematic layer named only in the link is drawn
+    # the county layer checkbox reflects the link
+    box = page.locator("[data-testid=stCheckbox]").filter(has_text=re.compile("^Counties"))
+    assert box.locator("input").is_checked()
+    page.screenshot(path=str(artifacts / "overview-deep-link.png"), full_page=True)
+    assert page.request_log.external() == []
+
+
+def test_every_page_opens_without_an_error(app_server, page, artifacts):
+    for path, heading in [("clusters", "城镇体系与城市群"), ("control-zones", "城市四线与合规性审查"),
+                          ("liupanshui", "六盘水市“一带三心、两轴四区”"), ("targets", "目标指标"), ("sources", "数据来源与说明")]:
+        page.goto(f"{app_server}/{path}")
+        page.get_by_role("heading", name=heading).first.wait_for(timeout=30000)
+        assert page.locator('[data-testid="stException"]').count() == 0, path
+        page.screenshot(path=str(artifacts / f"page-{path}.png"), full_page=True)
+    assert page.request_log.external() == []
