@@ -35,6 +35,7 @@ with col_side:
     new_site = site_inputs(out, lang)
     if new_site is not None:
         st.session_state["cz_site"] = new_site
+        state.jump_to_bounds(new_site.bounds)
         st.rerun()
     if site is not None:
         site_results(site, lang)

@@ -109,3 +109,21 @@ def test_every_page_opens_without_an_error(app_server, page, artifacts):
         assert page.locator('[data-testid="stException"]').count() == 0, path
         page.screenshot(path=str(artifacts / f"page-{path}.png"), full_page=True)
     assert page.request_log.external() == []
+
+
+def test_site_check_by_coordinates_reports_the_touched_control_line(app_server, page, artifacts):
+    page.goto(app_server + "/control-zones")
+    page.get_by_role("heading", name="城市四线与合规性审查").first.wait_for(timeout=30000)
+    page.get_by_role("tab", name="输入坐标").click()
+    # the representative point of the demonstration green-line zone 翠湖公园, in WGS-84
+    page.get_by_label("纬度, 经度（WGS-84）").fill("25.04864, 102.7055")
+    page.get_by_label("纬度, 经度（WGS-84）").press("Enter")
+    page.locator("[data-testid=stButton] button").filter(has_text="检查").first.click()
+    alert = page.locator('[data-testid="stAlert"]').filter(has_text="该地块触及")
+    alert.first.wait_for(timeout=30000)
+    assert "绿线" in alert.first.inner_text()
+    # the map frames the checked site (zoomed in from the city view)
+    assert in_map(page, "() => Object.values(window).filter(v => v instanceof L.Map).some(m => m.getZoom() >= 14)")
+    time.sleep(1)  # let the result table paint before the screenshot
+    page.screenshot(path=str(artifacts / "control-zones-site-check.png"), full_page=True)
+    assert page.request_log.external() == []

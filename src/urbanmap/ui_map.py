@@ -97,6 +97,12 @@ class MapState:
             minx, miny, maxx, maxy = f["bounds"]
             self.jump(mapbuild.View.fit((miny, minx, maxy, maxx), max_zoom=11))
 
+    def jump_to_bounds(self, bounds_xy, max_zoom: int = 15) -> None:
+        """Frame (minx, miny, maxx, maxy), e.g. a shapely geometry's ``bounds``."""
+        minx, miny, maxx, maxy = bounds_xy
+        pad = max(maxx - minx, maxy - miny, 0.002) * 0.5
+        self.jump(mapbuild.View.fit((miny - pad, minx - pad, maxy + pad, maxx + pad), max_zoom=max_zoom))
+
     def jump(self, view: mapbuild.View) -> None:
         st.session_state[self._k("jump")] = view
         st.session_state[self._k("view")] = view
