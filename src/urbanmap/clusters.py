@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 
 from . import admin, catalog, measure, targets
@@ -16,7 +18,15 @@ SYSTEMS = {
 
 
 def members_table(layer_id: str, lang: str = "zh") -> pd.DataFrame:
-    """One row per cluster: name, role, members (names), count, area, basis, assumed?"""
+    """One row per cluster: name, role, members (names), count, area, basis, assumed?
+
+    Computed once per published version of the layer (areas need a projection).
+    """
+    return _members_table(layer_id, lang, catalog.version_token(layer_id)).copy()
+
+
+@lru_cache(maxsize=32)
+def _members_table(layer_id: str, lang: str, token: str) -> pd.DataFrame:
     spec = get_spec(layer_id)
     gdf = catalog.get_layer(layer_id)
     names = dict(zip(admin.all_units()["adcode"], admin.all_units()["name"]))
