@@ -15,6 +15,7 @@ pages = [
     st.Page("pages/liupanshui.py", title=t("nav.liupanshui", lang), icon=":material/hub:", url_path="liupanshui"),
     st.Page("pages/targets.py", title=t("nav.targets", lang), icon=":material/table_chart:", url_path="targets"),
     st.Page("pages/sources.py", title=t("nav.sources", lang), icon=":material/info:", url_path="sources"),
+    st.Page("pages/upload.py", title=t("nav.upload", lang), icon=":material/upload_file:", url_path="upload"),
 ]
 nav = st.navigation(pages)
 with st.sidebar:

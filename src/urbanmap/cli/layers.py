@@ -121,11 +121,9 @@ def _fmt_table(rows: list[list[str]], header: list[str]) -> str:
 
 
 def _ordered_ids(store) -> list[str]:
-    from ..layers import load_manifest
+    from ..staff import ordered_layer_ids
 
-    ids = [s.id for s in load_manifest()]
-    present = set(store.layer_ids())
-    return [i for i in ids if i in present] + sorted(present - set(ids))
+    return ordered_layer_ids(store)
 
 
 # --------------------------------------------------------------------------- commands
@@ -183,11 +181,12 @@ def cmd_audit(args) -> int:
 
 def _validate(args):
     """(ValidatedUpload, None) or (None, UploadError/StoreError) after printing the problem."""
+    from .. import staff
     from ..layers import get_spec
-    from ..upload import Limits, UploadError, UploadOptions, validate_upload
+    from ..upload import UploadError, UploadOptions
 
     try:
-        spec = get_spec(args.layer)
+        get_spec(args.layer)
     except KeyError:
         _err(f"没有图层 {args.layer}（见 `urbanmap layers list`）。\nNo layer {args.layer} (see `urbanmap layers list`).")
         return None, "unknown_layer"
@@ -198,7 +197,7 @@ def _validate(args):
         return None, "unreadable_file"
     options = UploadOptions(encoding=args.encoding, crs=args.crs, layer_name=args.source_layer, make_valid=args.make_valid)
     try:
-        result = validate_upload(data, args.file.name, spec, options, Limits.from_env())
+        result = staff.validate(data, args.file.name, args.layer, options)
     except UploadError as exc:
         _err(_say(exc, args.lang))
         if exc.choices:
@@ -221,6 +220,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_publish(args) -> int:
+    from .. import staff
     from ..store import StoreError, get_store
 
     store = get_store()
@@ -229,18 +229,12 @@ def cmd_publish(args) -> int:
         return 1
     result, code = _validate(args)
     if result is None:
-        store.record_failure(args.layer, actor=user, reason=f"upload rejected: {code} ({args.file.name})")
+        staff.record_rejection(store, args.layer, user, code, args.file.name)
         return 1
     try:
-        base = store.head(args.layer)
-        try:
-            from ..upload import diff_layers
-
-            diff = diff_layers(store.read(args.layer, base.version), result.gdf, result.spec.key_field)
-            _err(diff.summary(args.lang or "zh"))
-        except ImportError:  # pragma: no cover - diff is informative only
-            pass
-        info = store.publish(args.layer, result.gdf, actor=user, message=args.message, base_version=base.version)
+        candidate = staff.compare(store, args.layer, result, args.file.name)
+        _err(candidate.diff.summary(args.lang or "zh"))
+        info = staff.publish(candidate, user, args.message, store=store)
     except StoreError as exc:  # already audited by the store
         _err(_say(exc, args.lang))
         return 1
