@@ -14,6 +14,7 @@ pages = [
     st.Page("pages/control_zones.py", title=t("nav.control_zones", lang), icon=":material/policy:", url_path="control-zones"),
     st.Page("pages/liupanshui.py", title=t("nav.liupanshui", lang), icon=":material/hub:", url_path="liupanshui"),
     st.Page("pages/targets.py", title=t("nav.targets", lang), icon=":material/table_chart:", url_path="targets"),
+    st.Page("pages/presenter.py", title=t("nav.presenter", lang), icon=":material/slideshow:", url_path="presenter"),
     st.Page("pages/sources.py", title=t("nav.sources", lang), icon=":material/info:", url_path="sources"),
     st.Page("pages/upload.py", title=t("nav.upload", lang), icon=":material/upload_file:", url_path="upload"),
 ]
