@@ -78,6 +78,17 @@ def test_ticking_a_layer_checkbox_turns_the_layer_on_and_into_the_url():
     assert "admin_county" not in _layers_in_url(at)
 
 
+def test_layers_survive_a_visit_to_another_page():
+    at = _run()
+    at.checkbox(key="lyr:overview:admin_county").check().run()
+    at.switch_page("pages/targets.py").run()
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception
+    assert at.checkbox(key="lyr:overview:admin_province").value is True
+    assert at.checkbox(key="lyr:overview:admin_county").value is True
+    assert {"admin_province", "admin_prefecture", "admin_county"} <= set(_layers_in_url(at))
+
+
 def test_unknown_deep_link_feature_is_ignored_not_fatal():
     at = _run(sel="999999")
     assert not at.exception

@@ -172,10 +172,12 @@ def layer_picker(state: MapState, lang: str, groups=GROUP_ORDER) -> None:
     specs = [s for s in load_manifest() if s.group in groups and s.id != "admin_context"]
     keys = {s.id: f"lyr:{state.page}:{s.id}" for s in specs}
     synced_key = f"lyr_synced:{state.page}"
-    if ss.get(synced_key) != tuple(state.layers):
-        # the layer set changed outside the checkboxes (deep link, another widget):
-        # it wins over stale widget state.  Otherwise a click on a checkbox stands.
-        for sid, k in keys.items():
+    external = ss.get(synced_key) != tuple(state.layers)
+    for sid, k in keys.items():
+        # The layer set changed outside the checkboxes (deep link, another widget), or
+        # Streamlit dropped the widget's state while another page was shown: the
+        # state wins.  Otherwise a click on a checkbox stands.
+        if external or k not in ss:
             ss[k] = sid in state.layers
     for group in groups:
         members = [s for s in specs if s.group == group]
