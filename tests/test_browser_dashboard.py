@@ -50,6 +50,9 @@ def test_deep_link_opens_the_same_selection_layers_and_language(app_server, page
     page.get_by_role("heading", name="Overview").first.wait_for(timeout=30000)
     panel_heading(page).filter(has_text="钟山区").first.wait_for(timeout=30000)
     in_map(page, HAS_FEATURE_JS, "lps-center-main")  # a thematic layer named only in the link is drawn
+    in_map(page, HAS_FEATURE_JS, COUNTY)  # detailed counties near the view are loaded …
+    absent = in_map(page, f"() => [!({HAS_FEATURE_JS})('220102')]")[0]
+    assert absent is True  # … Changchun's, 2,000 km away, are not fetched at all
     # the county layer checkbox reflects the link
     box = page.locator("[data-testid=stCheckbox]").filter(has_text=re.compile("^Counties"))
     assert box.locator("input").is_checked()

@@ -7,7 +7,9 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from urbanmap import mapbuild, mapdata, mapview, offline_assets
+import shapely.geometry
+
+from urbanmap import catalog, config, mapbuild, mapdata, mapview, offline_assets
 from urbanmap.layers import LayerSpec, Style
 
 EVIL = '<img src=x onerror="alert(1)">'
@@ -72,10 +74,38 @@ def test_labels_are_plain_text_set_with_textcontent():
 
 def test_coarse_level_of_detail_is_smaller_and_used_at_overview_zooms():
     srcs = mapdata.layer_sources("admin_county", "zh")
-    assert len(srcs) == 2
-    coarse, detail = srcs
-    assert coarse.max_zoom < detail.min_zoom == mapdata.DETAIL_FROM_ZOOM
-    assert coarse.nbytes < detail.nbytes / 2
+    coarse, parts = srcs[0], srcs[1:]
+    assert {(s.min_zoom, s.max_zoom) for s in parts} == {(mapdata.DETAIL_FROM_ZOOM, 30)}
+    assert coarse.max_zoom < mapdata.DETAIL_FROM_ZOOM and coarse.bbox is None
+    assert coarse.nbytes < sum(p.nbytes for p in parts) / 2
+
+
+def _features_of(src) -> list[dict]:
+    if src.data is not None:
+        return src.data["features"]
+    return json.loads((config.static_dir() / src.url.split("/app/static/", 1)[1]).read_text("utf-8"))["features"]
+
+
+def test_detail_parts_hold_every_county_once_inside_their_bbox():
+    srcs = mapdata.layer_sources("admin_county", "zh")
+    parts = srcs[1:]
+    assert len(parts) > 3  # three provinces cannot fit in one 2-degree cell
+    seen = []
+    for p in parts:
+        w, s, e, n = p.bbox
+        for f in _features_of(p):
+            minx, miny, maxx, maxy = shapely.geometry.shape(f["geometry"]).bounds
+            assert w - 1e-3 <= minx and maxx <= e + 1e-3 and s - 1e-3 <= miny and maxy <= n + 1e-3
+            seen.append(f["properties"]["id"])
+    assert sorted(seen) == sorted(catalog.get_layer("admin_county")["adcode"].astype(str))
+
+
+def test_a_city_view_needs_a_small_share_of_the_detail():
+    parts = mapdata.layer_sources("admin_county", "zh")[1:]
+    kunming_w, kunming_s, kunming_e, kunming_n = 102.6, 24.9, 102.8, 25.1
+    near = [p for p in parts if not (p.bbox[0] > kunming_e or p.bbox[2] < kunming_w
+                                     or p.bbox[1] > kunming_n or p.bbox[3] < kunming_s)]
+    assert near and sum(p.nbytes for p in near) < sum(p.nbytes for p in parts) / 3
 
 
 def test_view_fit_frames_the_bounds():

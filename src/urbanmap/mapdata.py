@@ -35,6 +35,10 @@ LOD_MIN_VERTICES = 10_000
 COARSE_TOLERANCE = 0.005
 #: Zoom from which the detailed geometry is loaded.
 DETAIL_FROM_ZOOM = 8
+#: The detailed geometry of large layers is cut into parts on a grid of this size
+#: (degrees, by each feature's point on surface); the browser fetches only the
+#: parts that intersect the view, so a city view does not load three provinces.
+DETAIL_PART_DEG = 2.0
 
 
 @dataclass(frozen=True)
@@ -46,9 +50,13 @@ class Source:
     url: str | None
     data: dict | None
     nbytes: int
+    #: (west, south, east, north) of the features in this part; None = the whole layer
+    bbox: tuple[float, float, float, float] | None = None
 
     def js(self) -> dict:
         out = {"minZoom": self.min_zoom, "maxZoom": self.max_zoom}
+        if self.bbox is not None:
+            out["bbox"] = list(self.bbox)
         if self.url:
             out["url"] = self.url
         else:
@@ -149,15 +157,28 @@ def _sources(layer_id: str, token: str, lang: str, datum: str, inline: bool) -> 
         geoms = gcj02.geometry_wgs84_to_gcj02(geoms)
     key = f"{layer_id}|{token}|{lang}|{datum}"
     name = f"{layer_id}-{lang}-{datum}"
-    detail = _publish(lambda: _feature_collection(spec, gdf, geoms, lang), key + "|d", name + "-d", inline)
     nverts = int(shapely.get_num_coordinates(geoms).sum())
     if spec.geometry != "polygon" or nverts < LOD_MIN_VERTICES:
-        return (detail,)
+        return (_publish(lambda: _feature_collection(spec, gdf, geoms, lang), key + "|d", name + "-d", inline),)
     coarse = _publish(lambda: _feature_collection(spec, gdf, _coarse(geoms), lang), key + "|c", name + "-c", inline)
-    return (
-        Source(0, DETAIL_FROM_ZOOM - 1, coarse.url, coarse.data, coarse.nbytes),
-        Source(DETAIL_FROM_ZOOM, 30, detail.url, detail.data, detail.nbytes),
-    )
+    out = [Source(0, DETAIL_FROM_ZOOM - 1, coarse.url, coarse.data, coarse.nbytes)]
+    for (cx, cy), idx in detail_parts(geoms):
+        part = _publish(lambda idx=idx: _feature_collection(spec, gdf.iloc[idx], geoms[idx], lang),
+                        f"{key}|d|{cx},{cy}", f"{name}-d{cx}_{cy}", inline)
+        bbox = tuple(round(float(v), 4) for v in shapely.total_bounds(geoms[idx]))
+        out.append(Source(DETAIL_FROM_ZOOM, 30, part.url, part.data, part.nbytes, bbox))
+    return tuple(out)
+
+
+def detail_parts(geoms: np.ndarray) -> list[tuple[tuple[int, int], np.ndarray]]:
+    """Feature indices grouped by the grid cell of their point on surface (each feature once)."""
+    pts = shapely.point_on_surface(geoms)
+    x = np.nan_to_num(shapely.get_x(pts)) / DETAIL_PART_DEG
+    y = np.nan_to_num(shapely.get_y(pts)) / DETAIL_PART_DEG
+    cells = np.stack([np.floor(x), np.floor(y)], axis=1).astype(int)
+    keys, inverse = np.unique(cells, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    return [((int(k[0]), int(k[1])), np.flatnonzero(inverse == i)) for i, k in enumerate(keys)]
 
 
 def layer_sources(layer_id: str, lang: str = "zh", *, datum: str = "wgs84", inline: bool = False) -> tuple[Source, ...]:

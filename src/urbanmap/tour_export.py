@@ -167,12 +167,15 @@ def _layer_options(key: str, lang: str, extent, data: dict) -> dict:
     layer_id = key.split("@")[0]
     spec = get_spec(layer_id)
     opts = mapbuild.layer_options(spec, lang, inline=True)
+    levels: dict[tuple[int, int], list[dict]] = {}  # the parts of a level of detail, joined again
+    for src in opts["sources"]:
+        levels.setdefault((src["minZoom"], src["maxZoom"]), []).extend(src["data"]["features"])
     sources = []
-    for i, src in enumerate(opts["sources"]):
+    for i, ((zmin, zmax), feats) in enumerate(levels.items()):
         ref = f"{layer_id}#{i}"
         if ref not in data:
-            data[ref] = _clip(src["data"], extent)
-        sources.append({k: v for k, v in src.items() if k != "data"} | {"ref": ref})
+            data[ref] = _clip({"type": "FeatureCollection", "features": feats}, extent)
+        sources.append({"minZoom": zmin, "maxZoom": zmax, "ref": ref})
     opts["sources"] = sources
     if key.endswith("@outline"):  # as build_map: counties are the base, prefectures their outlines
         opts["style"] = dict(opts["style"], fill=False, weight=1.4, color="#5d6b7a")

@@ -1,8 +1,9 @@
 /* urbanmap map helpers (served by the app; inlined in offline exports).
  *
  * umLayer(map, opts): a GeoJSON layer whose data comes from `opts.sources`
- *   [{url|data, minZoom, maxZoom}] — coarse geometry at overview zooms, detailed
- *   geometry when zoomed in — fetched once and cached by the browser.  The
+ *   [{url|data, minZoom, maxZoom, bbox?}] — coarse geometry at overview zooms,
+ *   detailed geometry when zoomed in, the detail cut into parts of which only
+ *   those near the view are fetched — each fetched once and cached by the browser.  The
  *   L.geoJson group is created synchronously and added to the map, so clicks on
  *   features added later propagate to it (streamlit-folium listens there).
  *   Tooltips are `feature.properties._tip`, HTML built on the server from
@@ -72,30 +73,43 @@
       }
     });
     group.addTo(map);
+    // Levels of detail are zoom ranges; a level may come in parts, each with the
+    // bbox of its features: only the parts in (or near) the view are fetched.
     var sources = o.sources || [];
-    var current = -1;
-    function pick() {
+    function levelOf(s) { return (s.minZoom || 0) + ":" + (s.maxZoom === undefined ? 30 : s.maxZoom); }
+    function pickLevel() {
       var z = map.getZoom();
       for (var i = 0; i < sources.length; i++) {
         var s = sources[i];
-        if (z >= (s.minZoom || 0) && z <= (s.maxZoom === undefined ? 30 : s.maxZoom)) return i;
+        if (z >= (s.minZoom || 0) && z <= (s.maxZoom === undefined ? 30 : s.maxZoom)) return levelOf(s);
       }
-      return sources.length - 1;
+      return sources.length ? levelOf(sources[sources.length - 1]) : null;
     }
+    function inView(s) {
+      if (!s.bbox) return true;
+      var b = map.getBounds().pad(0.3);
+      return !(s.bbox[0] > b.getEast() || s.bbox[2] < b.getWest() || s.bbox[1] > b.getNorth() || s.bbox[3] < b.getSouth());
+    }
+    var current = null, generation = 0, loaded = {}, stale = false;
     function load() {
-      var i = pick();
-      if (i === current || i < 0) return;
-      current = i;
-      getData(sources[i]).then(function (d) {
-        if (current !== i) return;
-        group.clearLayers();
-        group.addData(d);
-        if (o.back) group.bringToBack();
-        map.fire("um:layerloaded", { id: o.id });
-      }).catch(function (e) { console.error("urbanmap layer " + o.id + ": " + e); });
+      var level = pickLevel();
+      if (level === null) return;
+      if (level !== current) { current = level; generation++; loaded = {}; stale = true; }
+      var gen = generation;
+      sources.forEach(function (s, i) {
+        if (levelOf(s) !== level || loaded[i] || !inView(s)) return;
+        loaded[i] = true;
+        getData(s).then(function (d) {
+          if (gen !== generation) return;  // the zoom moved to another level meanwhile
+          if (stale) { group.clearLayers(); stale = false; }  // the old level goes when the new one arrives
+          group.addData(d);
+          if (o.back) group.bringToBack();
+          map.fire("um:layerloaded", { id: o.id });
+        }).catch(function (e) { loaded[i] = false; console.error("urbanmap layer " + o.id + ": " + e); });
+      });
     }
     load();
-    if (sources.length > 1) map.on("zoomend", load);
+    map.on("zoomend moveend resize", load);
     return group;
   };
 
