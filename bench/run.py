@@ -255,7 +255,7 @@ def section_browser(ctx: dict) -> tuple[list[Figure], dict]:
                           f"(median of {max(n('click') - 1, 1)})",
                s["click_inpage_s"], "s", goal="< 1 s", goal_max=1.0, samples=[c["inpage_s"] for c in raw["click"]],
                note=(f"of which click → value sent by streamlit-folium {s['click_to_send_s'] or 0:.2f} s (its 250 ms "
-                     f"debounce), the rest two script runs + render; first click {raw['click'][0]['inpage_s'] or 0:.2f} s "
+                     f"debounce), the rest one script run (selection set in st_folium's on_change) + render; first click {raw['click'][0]['inpage_s'] or 0:.2f} s "
                      "(not in the median)") if raw["click"] else ""),
         Figure("browser", "click on a county → panel, wall clock around the Playwright calls (same clicks)",
                s["click_wall_s"], "s", goal="info", samples=[c["wall_s"] for c in raw["click"]],

@@ -10,6 +10,7 @@ the same view.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -139,25 +140,45 @@ def show_map(state: MapState, *, basemap: str = "none", height: int = 620, key: 
     highlight = mapview.highlight_group(features.geojson_of(state.selected) if state.selected else None)
     groups = [highlight] if overlay is None else [highlight, mapview.highlight_group(overlay, color="#111111", name="site")]
     jump: mapbuild.View | None = ss.get(state._k("jump"))
+    map_key = key or f"map_{state.page}"
     out = render_map(
-        m, key=key or f"map_{state.page}", height=height, use_container_width=True,
+        m, key=map_key, height=height, use_container_width=True,
         returned_objects=RETURNED, feature_group_to_add=groups,
         center=list(jump.center) if jump else None, zoom=jump.zoom if jump else None,
+        on_change=functools.partial(_on_map_change, state, map_key),
     ) or {}
     # remember the view the user left the map at
     c, z = out.get("center"), out.get("zoom")
     if c and z:
         ss[state._k("view")] = mapbuild.View((c["lat"], c["lng"]), int(z))
-    # a new click on a feature selects it
-    drawing = out.get("last_active_drawing") or {}
-    fid = str((drawing.get("properties") or {}).get("id") or "") or None
-    click_sig = (fid, str(out.get("last_object_clicked")))
+    # a new click on a feature selects it (normally already done by _on_map_change,
+    # before this run; this path remains for callers without the callback)
+    fid, click_sig = _clicked(out)
     if fid and click_sig != ss.get(state._k("click")):
         ss[state._k("click")] = click_sig
         if fid != state.selected and features.lookup(fid):
             state.select(fid)
             st.rerun()
     return out
+
+
+def _clicked(out: dict) -> tuple[str | None, tuple]:
+    """The feature id of the last click on a feature, and a signature of that click."""
+    drawing = (out or {}).get("last_active_drawing") or {}
+    fid = str((drawing.get("properties") or {}).get("id") or "") or None
+    return fid, (fid, str((out or {}).get("last_object_clicked")))
+
+
+def _on_map_change(state: MapState, map_key: str) -> None:
+    """Runs before the script when the map reports a click: select the feature now, so
+    the same run draws the panel and highlight (no second run for the click)."""
+    ss = st.session_state
+    fid, click_sig = _clicked(ss.get(map_key) or {})
+    if fid and click_sig != ss.get(state._k("click")) and features.lookup(fid):
+        ss[state._k("click")] = click_sig
+        ss[state._k("sel")] = fid
+        if state.in_url:
+            st.query_params["sel"] = fid
 
 
 GROUP_ORDER = ("admin", "clusters", "liupanshui", "control_zones")
