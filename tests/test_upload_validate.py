@@ -458,3 +458,15 @@ def test_every_committed_layer_validates_as_an_upload_of_itself(layer, tmp_path)
     diff = diff_layers(current, result.gdf, layer.key_field)
     assert not diff.has_changes, diff.summary("en")
     assert write_geojson(result.gdf, tmp_path / "out.geojson") > 0  # plain, JSON-ready values
+
+
+def test_every_layer_region_has_an_english_name():
+    import re
+
+    from urbanmap.layers import load_manifest
+    from urbanmap.upload.validate import layer_region
+
+    for spec in load_manifest():
+        region = layer_region(tuple(str(c) for c in spec.region), 10.0)
+        assert region.label_en and not re.search(r"[\u4e00-\u9fff]", region.label_en), (spec.id, region.label_en)
+        assert region.label_zh  # and the Chinese name stays Chinese

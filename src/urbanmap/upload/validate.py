@@ -115,7 +115,8 @@ _KIND_TEXT = {
 }
 _TYPE_NAMES = {0: "Point", 1: "LineString", 2: "LinearRing", 3: "Polygon", 4: "MultiPoint", 5: "MultiLineString",
                6: "MultiPolygon", 7: "GeometryCollection"}
-_PROVINCES_EN = {"530000": "Yunnan", "520000": "Guizhou", "220000": "Jilin"}
+#: English names of the units layer regions are made of (others show as "name (adcode)")
+_PROVINCES_EN = {"530000": "Yunnan", "520000": "Guizhou", "220000": "Jilin", "520200": "Liupanshui", "530100": "Kunming"}
 
 
 # --------------------------------------------------------------------------- region
