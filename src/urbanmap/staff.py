@@ -18,7 +18,7 @@ import logging
 import math
 import struct
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import geopandas as gpd
@@ -44,6 +44,8 @@ class Candidate:
     base: object  # store.VersionInfo the diff was computed against
     current: gpd.GeoDataFrame  # that version's data (for the preview)
     diff: LayerDiff
+    #: what the page drew from this candidate, by language (built once, not on every rerun)
+    drawn: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def spec(self) -> LayerSpec:

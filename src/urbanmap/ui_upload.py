@@ -318,7 +318,9 @@ def show_preview(cand: staff.Candidate, nonce: str, lang: str) -> None:
         _swatch("border:3px solid #1f6feb;background:rgba(31,111,235,.3)", t("up.status_added", lang)),
         _swatch("border:3px solid #111827;background:rgba(107,114,128,.35)", t("up.status_removed", lang)),
     ]), unsafe_allow_html=True)
-    ui_map.render_map(preview_map(cand, lang), key=f"up-preview-{nonce}", height=PREVIEW_HEIGHT, use_container_width=True,
+    if ("preview", lang) not in cand.drawn:  # the candidate is immutable: build its map once
+        cand.drawn[("preview", lang)] = preview_map(cand, lang)
+    ui_map.render_map(cand.drawn[("preview", lang)], key=f"up-preview-{nonce}", height=PREVIEW_HEIGHT, use_container_width=True,
                       returned_objects=[])
 
 
