@@ -86,3 +86,27 @@ def test_site_check_by_coordinates_reports_the_touched_control_line(app_server, 
     time.sleep(1)  # let the result table paint before the screenshot
     page.screenshot(path=str(artifacts / "control-zones-site-check.png"), full_page=True)
     assert page.request_log.external() == []
+
+
+OVERLAPS_JS = """() => {
+  const shown = [...document.querySelectorAll('.um-label')]
+    .filter(e => getComputedStyle(e).visibility !== 'hidden' && e.getBoundingClientRect().width > 0);
+  const r = shown.map(e => [e.textContent, e.getBoundingClientRect()]);
+  const bad = [];
+  for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) {
+    const a = r[i][1], b = r[j][1];
+    if (a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top) bad.push([r[i][0], r[j][0]]);
+  }
+  return {shown: r.map(x => x[0]), bad: bad};
+}"""
+
+
+def test_map_labels_never_overlap_and_the_three_centres_keep_theirs(app_server, page, artifacts):
+    page.goto(app_server + "/liupanshui")
+    map_ready(page)
+    page.wait_for_timeout(1500)  # fonts and late layers settle
+    result = in_map(page, OVERLAPS_JS)
+    assert result["bad"] == []
+    assert {"市中心城区", "六枝特区中心城区", "盘州市中心城区"} <= set(result["shown"])
+    assert len(result["shown"]) >= 10  # decluttering hides some labels, not all
+    page.screenshot(path=str(artifacts / "liupanshui-labels.png"), full_page=True)

@@ -9,7 +9,8 @@
  *   Tooltips are `feature.properties._tip`, HTML built on the server from
  *   escaped values; nothing else from the data is ever inserted as HTML.
  * umLabels(map, opts): text labels [{lat, lng, text, minZoom, cls}] shown from
- *   their minimum zoom on; text is set with textContent (never HTML).
+ *   their minimum zoom on, a label hidden while it would overlap a more
+ *   important one; text is set with textContent (never HTML).
  */
 (function () {
   "use strict";
@@ -126,6 +127,25 @@
       m._umMin = l.minZoom || 0;
       return m;
     });
+    /* Labels that would overlap a more important one are hidden (not removed):
+     * the server lists them bottom layer first, so the last listed (thematic
+     * features, then provinces, prefectures, counties) win. */
+    function declutter() {
+      var placed = [];
+      for (var i = markers.length - 1; i >= 0; i--) {
+        var m = markers[i];
+        var icon = layer.hasLayer(m) && m.getElement();
+        var el = icon && icon.firstChild;
+        if (!el) continue;
+        el.style.visibility = "";
+        var r = el.getBoundingClientRect();
+        if (!r.width) continue;
+        var hit = placed.some(function (p) {
+          return r.left < p.right + 2 && r.right > p.left - 2 && r.top < p.bottom + 1 && r.bottom > p.top - 1;
+        });
+        if (hit) el.style.visibility = "hidden"; else placed.push(r);
+      }
+    }
     function update() {
       var z = map.getZoom();
       markers.forEach(function (m) {
@@ -133,9 +153,12 @@
         if (on && !layer.hasLayer(m)) layer.addLayer(m);
         if (!on && layer.hasLayer(m)) layer.removeLayer(m);
       });
+      declutter();
     }
     update();
     map.on("zoomend", update);
+    map.on("resize", declutter);
+    if (document.fonts && document.fonts.ready) document.fonts.ready.then(declutter);  // sizes change with the font
     return layer;
   };
 })();
