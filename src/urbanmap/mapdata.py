@@ -198,8 +198,11 @@ def _labels(layer_id: str, token: str, datum: str) -> tuple[dict, ...]:
         pts = gcj02.geometry_wgs84_to_gcj02(pts)
     min_zoom = int(spec.extra.get("label_min_zoom", 0))
     cls = spec.extra.get("label_class", "")
+    if spec.geometry == "point":  # below the marker, not on it
+        cls = f"{cls} pt".strip()
+    rank = int(spec.extra.get("label_priority", 0))  # higher wins when labels would overlap
     return tuple(
-        {"lat": round(p.y, 5), "lng": round(p.x, 5), "text": str(v), "minZoom": min_zoom, "cls": cls}
+        {"lat": round(p.y, 5), "lng": round(p.x, 5), "text": str(v), "minZoom": min_zoom, "cls": cls, "rank": rank}
         for v, p in zip(gdf[field], pts) if p is not None and not p.is_empty
     )
 

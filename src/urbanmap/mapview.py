@@ -24,6 +24,8 @@ from jinja2 import Template
 from . import offline_assets
 
 BACKGROUND = "#eef1f4"
+#: ring around a selected point feature (the thematic point layers are drawn in reds)
+POINT_HIGHLIGHT = "#111827"
 FONT = "'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','PingFang SC',sans-serif"
 
 #: Optional online basemaps: id -> (tiles URL template, attribution, datum).
@@ -84,13 +86,16 @@ class UMLabels(JSCSSMixin, MacroElement):
 
 
 class UMPanes(MacroElement):
-    """A pane above all overlays for the selection highlight (clicks pass through)."""
+    """Panes above all our layers for the selection highlight (clicks pass through)."""
 
     _template = Template(
         "{% macro script(this, kwargs) %}"
         "{{ this._parent.get_name() }}.createPane('umSelection');"
         "{{ this._parent.get_name() }}.getPane('umSelection').style.zIndex = 480;"
         "{{ this._parent.get_name() }}.getPane('umSelection').style.pointerEvents = 'none';"
+        # folium draws a GeoJson's point markers in the overlay pane whatever pane it is given:
+        # lift that pane over our layer panes (401+) so a selected point's ring is not hidden
+        "{{ this._parent.get_name() }}.getPane('overlayPane').style.zIndex = 470;"
         "{% endmacro %}"
     )
 
@@ -109,7 +114,7 @@ def base_map(
         f".um-label{{font:600 12px/1.2 {FONT};color:#2f3b47;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;"
         "white-space:nowrap;pointer-events:none;transform:translate(-50%,-50%);display:inline-block;}"
         ".um-label.big{font-size:16px;color:#1b2a3a;}.um-label.small{font-size:11px;font-weight:500;color:#4a5561;}"
-        ".um-label.theme{color:#7a2e0e;}.um-label-icon{background:none;border:none;}"
+        ".um-label.theme{color:#7a2e0e;}.um-label.pt{transform:translate(-50%,9px);}.um-label-icon{background:none;border:none;}"
         ".um-tip{font-size:13px;line-height:1.4;}</style>"
     ))
     m.add_child(UMPanes())
@@ -149,14 +154,21 @@ def add_labels(m: folium.Map, labels: list[dict]) -> UMLabels | None:
     return el
 
 
+def _highlight_style(feature: dict, color: str) -> dict:
+    if ((feature or {}).get("geometry") or {}).get("type") in ("Point", "MultiPoint"):
+        return {"color": POINT_HIGHLIGHT, "weight": 4, "fill": False, "opacity": 1, "radius": 15}
+    return {"color": color, "weight": 4, "fillColor": color, "fillOpacity": 0.12, "opacity": 1}
+
+
 def highlight_group(geojson: dict | None, *, color: str = "#e4572e", name: str = "selection") -> folium.FeatureGroup:
     """The selected feature (or a site), drawn on top (passed to st_folium as a dynamic group)."""
     fg = folium.FeatureGroup(name=name, control=False)
     if geojson:
         folium.GeoJson(
-            geojson, style_function=lambda _f: {"color": color, "weight": 4, "fillColor": color, "fillOpacity": 0.12, "opacity": 1},
+            geojson, style_function=lambda f: _highlight_style(f, color),
             interactive=False, pane="umSelection",
-            marker=folium.CircleMarker(radius=10, color=color, weight=4, fill=True, fill_opacity=0.3, pane="umSelection"),
+            # points of our layers are red already: a wide dark ring around them stands out on any fill
+            marker=folium.CircleMarker(radius=15, color=POINT_HIGHLIGHT, weight=4, fill=False, pane="umSelection"),
         ).add_to(fg)
     offline_assets.localise_tree(fg)
     return fg

@@ -23,7 +23,7 @@ from shapely.geometry import box, shape
 from . import features, mapbuild, mapdata, offline_assets, tours
 from .i18n import t
 from .layers import get_spec
-from .mapview import BACKGROUND, FONT
+from .mapview import BACKGROUND, FONT, POINT_HIGHLIGHT
 
 #: how far around the tour's stops layer data is kept (fraction of the extent)
 CONTEXT_MARGIN = 0.25
@@ -261,7 +261,7 @@ nav.um-nav .um-hint{{flex:1;text-align:right;color:#333;font-size:.95rem}}
 .um-label{{font:600 13px/1.2 {FONT};color:#1f2b36;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;white-space:nowrap;
   pointer-events:none;transform:translate(-50%,-50%);display:inline-block}}
 .um-label.big{{font-size:18px;color:#0f1d2b}}.um-label.small{{font-size:12px;font-weight:500;color:#3b4651}}
-.um-label.theme{{color:#6b260a}}.um-label-icon{{background:none;border:none}}.um-tip{{font-size:14px;line-height:1.4}}
+.um-label.theme{{color:#6b260a}}.um-label.pt{{transform:translate(-50%,10px)}}.um-label-icon{{background:none;border:none}}.um-tip{{font-size:14px;line-height:1.4}}
 """
 
 _SCRIPT = r"""
@@ -301,7 +301,7 @@ _SCRIPT = r"""
       highlight = L.geoJSON(s.highlight, {
         pane: "umSelection", interactive: false,
         style: function () { return {color: "__HL__", weight: 4, fillColor: "__HL__", fillOpacity: 0.12, opacity: 1}; },
-        pointToLayer: function (f, ll) { return L.circleMarker(ll, {radius: 11, color: "__HL__", weight: 4, fill: true, fillOpacity: 0.3, pane: "umSelection"}); }
+        pointToLayer: function (f, ll) { return L.circleMarker(ll, {radius: 15, color: "__HLPOINT__", weight: 4, fill: false, pane: "umSelection"}); }
       }).addTo(map);
     }
     map.invalidateSize();
@@ -397,7 +397,7 @@ def build_html(tour: tours.Tour, lang: str = "zh") -> str:
         plotly_js = f"<script>{get_plotlyjs()}</script>"
     n = len(tour.stops)
     body = "\n".join(_stop_section(i, s, lang, c) for i, (s, c) in enumerate(zip(tour.stops, chart_jsons)))
-    script = _SCRIPT.replace("__HL__", HIGHLIGHT)
+    script = _SCRIPT.replace("__HLPOINT__", POINT_HIGHLIGHT).replace("__HL__", HIGHLIGHT)
     return f"""<!DOCTYPE html>
 <html lang="{'en' if lang == 'en' else 'zh-CN'}">
 <head>

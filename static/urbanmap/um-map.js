@@ -125,15 +125,21 @@
         interactive: false, keyboard: false
       });
       m._umMin = l.minZoom || 0;
+      m._umRank = l.rank || 0;
       return m;
     });
+    // placing order: higher rank first, then later-listed (upper layer) first
+    var order = markers.map(function (m, i) { return i; }).sort(function (a, b) {
+      return (markers[b]._umRank - markers[a]._umRank) || (b - a);
+    });
     /* Labels that would overlap a more important one are hidden (not removed):
-     * the server lists them bottom layer first, so the last listed (thematic
-     * features, then provinces, prefectures, counties) win. */
+     * a layer's label_priority (rank) first; then the server's order, bottom
+     * layer first, so the last listed (thematic features, then provinces,
+     * prefectures, counties) win. */
     function declutter() {
       var placed = [];
-      for (var i = markers.length - 1; i >= 0; i--) {
-        var m = markers[i];
+      for (var k = 0; k < order.length; k++) {
+        var m = markers[order[k]];
         var icon = layer.hasLayer(m) && m.getElement();
         var el = icon && icon.firstChild;
         if (!el) continue;
