@@ -5,6 +5,12 @@ manifest is the single description used by the loader, the map styling, the
 upload validator (geometry kind, required attributes, region) and the About
 page.  ``load_manifest()`` validates it and raises :class:`ManifestError`
 naming the layer and field at fault.
+
+Optional keys (kept in ``LayerSpec.extra``) tune the labels drawn from
+``style.label_field``: ``label_min_zoom`` (shown from this zoom on),
+``label_class`` (``big`` / ``small`` / ``theme`` CSS classes) and
+``label_priority`` (an integer; where labels would overlap, the higher one
+stays and the other is hidden).
 """
 
 from __future__ import annotations
