@@ -120,3 +120,32 @@ def test_inline_mode_embeds_data_for_offline_exports():
     html = mapbuild.build_map(["admin_province"], view=view, inline=True).get_root().render()
     assert '"url":' not in html and '"data":{"type":"FeatureCollection"' in html
     assert json.dumps("贵州省", ensure_ascii=False) in html
+
+
+def _first_xy(fc_or_feature) -> tuple[float, float]:
+    feats = fc_or_feature.get("features") or [fc_or_feature]
+    g = shapely.geometry.shape(feats[0]["geometry"])
+    p = g.exterior.coords[0] if hasattr(g, "exterior") else g.geoms[0].exterior.coords[0]
+    return p[0], p[1]
+
+
+def test_amap_basemap_shifts_layers_and_selection_onto_gcj02():
+    from urbanmap import features, gcj02
+
+    plain = mapdata.layer_sources("admin_province", "zh", inline=True)[0].data
+    shifted = mapdata.layer_sources("admin_province", "zh", datum="gcj02", inline=True)[0].data
+    (x0, y0), (x1, y1) = _first_xy(plain), _first_xy(shifted)
+    ex, ey = gcj02.wgs84_to_gcj02(x0, y0)
+    assert (x1, y1) != (x0, y0) and abs(x1 - float(ex)) < 1e-4 and abs(y1 - float(ey)) < 1e-4  # data has 4-5 decimals
+    assert mapview.basemap_datum("amap") == "gcj02" and mapview.basemap_datum("none") == "wgs84"
+    sel, sel_gcj = features.geojson_of("520201"), features.geojson_of("520201", datum="gcj02")
+    (sx, sy), (gx, gy) = _first_xy(sel), _first_xy(sel_gcj)
+    ex, ey = gcj02.wgs84_to_gcj02(sx, sy)
+    assert abs(gx - float(ex)) < 1e-9 and abs(gy - float(ey)) < 1e-9
+    assert 300 < measure_m(sx, sy, gx, gy) < 700  # about 475 m around Liupanshui
+
+
+def measure_m(x0, y0, x1, y1) -> float:
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84").inv(x0, y0, x1, y1)[2]

@@ -73,11 +73,19 @@ def search(query: str, limit: int = 20) -> pd.DataFrame:
     return hit.assign(_score=score, _len=hit["name"].str.len()).sort_values(["_score", "_len"]).head(limit).drop(columns=["_score", "_len"])
 
 
-def geojson_of(fid: str) -> dict | None:
-    """The feature's geometry as a GeoJSON Feature (for highlighting)."""
+def geojson_of(fid: str, *, datum: str = "wgs84") -> dict | None:
+    """The feature's geometry as a GeoJSON Feature (for highlighting).
+
+    ``datum="gcj02"`` shifts it onto GCJ-02 tiles (the 高德 basemap), as the layers are.
+    """
     import json
 
     f = lookup(fid)
     if f is None:
         return None
-    return {"type": "Feature", "properties": {"id": fid}, "geometry": json.loads(shapely.to_geojson(f["geometry"]))}
+    geom = f["geometry"]
+    if datum == "gcj02":
+        from .gcj02 import geometry_wgs84_to_gcj02
+
+        geom = geometry_wgs84_to_gcj02(geom)
+    return {"type": "Feature", "properties": {"id": fid}, "geometry": json.loads(shapely.to_geojson(geom))}

@@ -137,7 +137,8 @@ def show_map(state: MapState, *, basemap: str = "none", height: int = 620, key: 
         ss.pop(state._k("jump"), None)
     initial: mapbuild.View = ss.get(state._k("initial")) or state.view()
     m = mapbuild.build_map(state.layers, lang=lang, view=initial, basemap=basemap)
-    highlight = mapview.highlight_group(features.geojson_of(state.selected) if state.selected else None)
+    datum = mapview.basemap_datum(basemap)
+    highlight = mapview.highlight_group(features.geojson_of(state.selected, datum=datum) if state.selected else None)
     groups = [highlight] if overlay is None else [highlight, mapview.highlight_group(overlay, color="#111111", name="site")]
     jump: mapbuild.View | None = ss.get(state._k("jump"))
     map_key = key or f"map_{state.page}"
