@@ -89,6 +89,17 @@ def test_layers_survive_a_visit_to_another_page():
     assert {"admin_province", "admin_prefecture", "admin_county"} <= set(_layers_in_url(at))
 
 
+def test_selection_and_view_survive_a_visit_to_another_page(monkeypatch):
+    _click(monkeypatch, "520201")
+    at = _run()
+    assert at.subheader[0].value == "钟山区"
+    at.switch_page("pages/targets.py").run()
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception
+    assert at.subheader[0].value == "钟山区"
+    assert at.session_state["map:overview:view"].zoom == 9  # where the (simulated) user left the map
+
+
 def test_unknown_deep_link_feature_is_ignored_not_fatal():
     at = _run(sel="999999")
     assert not at.exception
