@@ -185,3 +185,29 @@ def test_listing_shows_roles_and_never_hashes(users):
     rows = users.list()
     assert [(r["name"], r["role"]) for r in rows] == [("alice", "staff"), ("bob", "admin")]
     assert not any("$2b$" in str(v) for r in rows for v in r.values())
+
+
+def test_an_account_changes_its_own_password_after_proving_the_old_one(users):
+    alice = users.authenticate("alice", PW)
+    with pytest.raises(InvalidCredentials):
+        users.change_own_password(alice, "not-the-password", "Brand-New-Pass-7")
+    assert users.authenticate("alice", PW).name == "alice"  # unchanged after a wrong old password
+    with pytest.raises(WeakPassword):
+        users.change_own_password(alice, PW, "short")
+    users.change_own_password(alice, PW, "Brand-New-Pass-7")
+    with pytest.raises(InvalidCredentials):
+        users.authenticate("alice", PW)
+    assert users.authenticate("alice", "Brand-New-Pass-7").name == "alice"
+
+
+def test_own_password_change_needs_a_real_account_and_counts_wrong_guesses(users, clock):
+    with pytest.raises(Forbidden):
+        users.change_own_password(User("mallory", Role.STAFF), PW, "Brand-New-Pass-7")
+    alice = users.authenticate("alice", PW)
+    for _ in range(auth.MAX_FAILURES - 1):
+        with pytest.raises(InvalidCredentials):
+            users.change_own_password(alice, "guess", "Brand-New-Pass-7")
+    with pytest.raises(LockedOut):  # the failure that reaches the limit locks the name
+        users.change_own_password(alice, "guess", "Brand-New-Pass-7")
+    with pytest.raises(LockedOut):  # and even the right old password now waits
+        users.change_own_password(alice, PW, "Brand-New-Pass-7")

@@ -355,3 +355,28 @@ def test_prepare_reports_progress_and_rejection_is_audited():
 
 def test_file_names_are_shown_literally():
     assert ui_upload.md_escape("[x](javascript:alert(1))*b*") == r"\[x\]\(javascript\:alert\(1\)\)\*b\*"
+
+
+def test_logged_in_staff_can_change_their_own_password(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from urbanmap import auth
+
+    monkeypatch.setenv("URBANMAP_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(auth, "BCRYPT_ROUNDS", 4)
+    staff = auth.add_user("pwuser", "Old-Password-1", "staff", actor=auth.local_operator(), data_dir=tmp_path)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=90)
+    at.session_state["user"] = staff
+    at.run()
+    at.switch_page("pages/upload.py").run()
+    at.text_input(key="upload-login:pw:old").input("wrong-password")
+    at.text_input(key="upload-login:pw:new").input("New-Password-22")
+    at.text_input(key="upload-login:pw:again").input("New-Password-22")
+    at.button(key="FormSubmitter:upload-login:pw-修改密码").click().run()
+    assert any("用户名或密码错误" in e.value for e in at.error)
+    at.text_input(key="upload-login:pw:old").input("Old-Password-1")
+    at.text_input(key="upload-login:pw:new").input("New-Password-22")
+    at.text_input(key="upload-login:pw:again").input("New-Password-22")
+    at.button(key="FormSubmitter:upload-login:pw-修改密码").click().run()
+    assert any("密码已修改" in s.value for s in at.success)
+    assert auth.authenticate("pwuser", "New-Password-22", data_dir=tmp_path).name == "pwuser"

@@ -371,6 +371,17 @@ class Users:
                 raise UnknownUser(f"no user {name!r}")
             c.execute("DELETE FROM login_throttle WHERE name = ?", (_norm_name(name).casefold(),))
 
+    def change_own_password(self, actor: User, old_password: str, new_password: str) -> None:
+        """An account changes its own password; the old one is checked like a login
+        (wrong guesses count towards the lock-out)."""
+        current = self.resolve(actor)
+        if current is None:
+            raise Forbidden("no account behind this actor")
+        self.authenticate(current.name, old_password)  # InvalidCredentials / LockedOut
+        pw_hash = self._hash(_check_password(new_password))
+        with self._tx() as c:
+            c.execute("UPDATE users SET pw_hash = ?, updated = ? WHERE name = ?", (pw_hash, _now_iso(), current.name))
+
     def set_role(self, name: str, role, *, actor: User) -> None:
         self._require_admin(actor)
         r = _role(role)

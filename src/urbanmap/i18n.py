@@ -179,6 +179,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "auth.submit": {"zh": "登录", "en": "Log in"},
     "auth.logout": {"zh": "退出", "en": "Log out"},
     "auth.logged_in": {"zh": "已登录：{name}（{role}）", "en": "Logged in as {name} ({role})"},
+    "auth.change_pw": {"zh": "修改密码", "en": "Change password"},
+    "auth.old_pw": {"zh": "当前密码", "en": "Current password"},
+    "auth.new_pw": {"zh": "新密码", "en": "New password"},
+    "auth.new_pw_again": {"zh": "再次输入新密码", "en": "New password again"},
+    "auth.pw_mismatch": {"zh": "两次输入的新密码不一致，请重新输入。", "en": "The two new passwords differ; type them again."},
+    "auth.pw_changed": {"zh": "密码已修改，下次登录请使用新密码。", "en": "Password changed; use the new one next time you log in."},
+    "auth.reset_pw": {"zh": "设置新密码", "en": "Set a new password"},
     "auth.hint": {"zh": "浏览地图无需登录。工作人员账户由管理员在服务器上创建：`urbanmap users add 用户名 --role staff`。", "en": "Browsing needs no login. Staff accounts are created on the server by an administrator: `urbanmap users add NAME --role staff`."},
     # --- presenter mode (issue 6): add keys below this line ---
     "nav.presenter": {"zh": "演示模式", "en": "Presenter"},

@@ -649,6 +649,10 @@ def users_section(user, lang: str) -> None:
             _account_action(lambda: auth.users().unlock(who, actor=user), t("up.user_changed", lang, name=who), lang)
         if b3.button(t("up.user_remove", lang), key="users:remove", type="secondary", disabled=not sure):
             _account_action(lambda: auth.remove_user(who, actor=user), t("up.user_removed", lang, name=who), lang)
+        with st.form("users:reset", clear_on_submit=True):
+            pw = st.text_input(t("auth.new_pw", lang), type="password", key="users:reset:pw", help=t("up.pw_help", lang))
+            if st.form_submit_button(t("auth.reset_pw", lang)):
+                _account_action(lambda: auth.set_password(who, pw, actor=user), t("up.user_changed", lang, name=who), lang)
         st.caption(t("up.user_self", lang))
 
 
