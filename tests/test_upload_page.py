@@ -380,3 +380,23 @@ def test_logged_in_staff_can_change_their_own_password(tmp_path, monkeypatch):
     at.button(key="FormSubmitter:upload-login:pw-修改密码").click().run()
     assert any("密码已修改" in s.value for s in at.success)
     assert auth.authenticate("pwuser", "New-Password-22", data_dir=tmp_path).name == "pwuser"
+
+
+def test_preview_of_a_large_layer_is_lighter_but_keeps_every_feature(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.setenv("URBANMAP_DATA_DIR", str(tmp_path))
+    from urbanmap.layers import get_spec
+
+    gdf = catalog.get_layer("admin_county").copy()
+    gdf["geometry"] = shapely.segmentize(gdf.geometry.values, 0.0005)  # as dense as a raw survey export
+    spec = get_spec("admin_county")
+    fc = staff.preview_collection(gdf, spec, {}, "zh")
+    assert [f["properties"]["id"] for f in fc["features"]] == gdf["adcode"].astype(str).tolist()
+    shown = sum(int(shapely.get_num_coordinates(shapely.geometry.shape(f["geometry"]))) for f in fc["features"])
+    assert shown < int(shapely.get_num_coordinates(gdf.geometry.values).sum()) * 0.2
+    assert len(json.dumps(fc)) < 4_000_000
+    small = catalog.get_layer("control_zones")  # a small layer keeps its vertices
+    fc_small = staff.preview_collection(small, get_spec("control_zones"), {}, "zh")
+    assert sum(int(shapely.get_num_coordinates(shapely.geometry.shape(f["geometry"]))) for f in fc_small["features"]) \
+        == int(shapely.get_num_coordinates(small.geometry.values).sum())

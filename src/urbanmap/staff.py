@@ -138,14 +138,26 @@ def feature_status(diff: LayerDiff) -> dict[str, str]:
     return out
 
 
+#: previews of layers with more vertices than this are simplified for display (the data is not)
+PREVIEW_MAX_VERTICES = 50_000
+PREVIEW_TOLERANCE_DEG = 0.0003
+
+
 def preview_collection(gdf: gpd.GeoDataFrame, spec: LayerSpec, status: dict[str, str], lang: str,
                        default: str = STATUS_UNCHANGED) -> dict:
     """A FeatureCollection for ``umLayer``: key, escaped tooltip HTML and ``_status`` only."""
     from .i18n import t
     from .mapview import tooltip_html
 
+    from .simplify import round_coordinates
+
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    if int(shapely.get_num_coordinates(geoms).sum()) > PREVIEW_MAX_VERTICES:
+        # a preview is for the eye: ~30 m detail is plenty, and keeps the browser data small
+        geoms = shapely.simplify(geoms, PREVIEW_TOLERANCE_DEG, preserve_topology=True)
+    geoms = round_coordinates(geoms, 5)
     feats = []
-    for row, geom in zip(gdf.drop(columns=gdf.geometry.name).to_dict("records"), gdf.geometry.values):
+    for row, geom in zip(gdf.drop(columns=gdf.geometry.name).to_dict("records"), geoms):
         if geom is None or geom.is_empty:
             continue
         key = str(row.get(spec.key_field))
