@@ -45,7 +45,9 @@ with tab_table:
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx")
 with tab_charts:
     present = [c for c in cats if c in set(view["category"])]
-    cat = st.selectbox(t("targets.f_category", lang), present, format_func=lambda c: targets.CATEGORY_EN[c] if lang == "en" else c, key="tc_cat")
+    best = charts.richest_category(view, present)
+    cat = st.selectbox(t("targets.f_category", lang), present, index=present.index(best) if best in present else 0,
+                       format_func=lambda c: targets.CATEGORY_EN[c] if lang == "en" else c, key="tc_cat")
     st.plotly_chart(charts.baseline_vs_target(view[view["category"] == cat], lang, max_panels=15), width="stretch", key="tc_chart")
 with tab_time:
     st.plotly_chart(charts.milestones(view, lang), width="stretch", key="tt_chart")

@@ -73,3 +73,15 @@ def test_district_breakdown_panels_per_indicator(df):
     assert len(fig.data) >= 4
     for tr in fig.data:  # every bar is a district of Liupanshui
         assert all(str(x).endswith(("区", "市", "特区")) for x in tr.x)
+
+
+def test_the_default_chart_category_is_the_one_with_most_comparisons():
+    from urbanmap import targets
+
+    df = targets.load_targets()
+    cats = [c for c in targets.CATEGORIES if c in set(df["category"])]
+    best = charts.richest_category(df, cats)
+    q = charts.chartable(df)
+    with_base = q[q["baseline_point"].notna()].groupby("category").size()
+    assert with_base[best] == with_base.max() and with_base[best] > 1
+    assert charts.richest_category(df.head(0), cats) == cats[0]  # nothing to chart: the first, not an error

@@ -56,6 +56,16 @@ def chartable(df: pd.DataFrame) -> pd.DataFrame:
     return q[q["target_point"].notna()]
 
 
+def richest_category(df: pd.DataFrame, categories: list[str]) -> str | None:
+    """The category with the most chartable comparisons (baseline and target), then targets: a good default."""
+    q = chartable(df)
+    if q.empty:
+        return categories[0] if categories else None
+    score = {c: (int(((q["category"] == c) & q["baseline_point"].notna()).sum()), int((q["category"] == c).sum()))
+             for c in categories}
+    return max(categories, key=lambda c: score[c])  # ties keep the manifest order (max returns the first)
+
+
 def _layout(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
     fig.update_layout(
         height=height, margin=dict(l=10, r=10, t=60 if title else 30, b=10), title=title,
