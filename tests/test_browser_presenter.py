@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
 
 import pytest
-import yaml
 
 from urbanmap import tour_export, tours
+from tourdata import raw_tour, target_rows
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[1]
 TOUR = "liupanshui-layout"
-
-
-def _raw(tour_id: str) -> dict:
-    return next(r for r in yaml.safe_load((REPO / "geodata" / "tours.yaml").read_text("utf-8"))["tours"] if r["id"] == tour_id)
-
-
-def _targets() -> dict[str, dict]:
-    with open(REPO / "geodata" / "targets.csv", encoding="utf-8", newline="") as fh:
-        return {r["target_id"]: r for r in csv.DictReader(fh)}
 
 
 def _wait_title(page, title: str, selector: str) -> None:
@@ -30,7 +18,7 @@ def _wait_title(page, title: str, selector: str) -> None:
 
 
 def test_arrow_keys_step_through_a_tour_in_the_app(app_server, page, artifacts):
-    raw, known = _raw(TOUR), _targets()
+    raw, known = raw_tour(TOUR), target_rows()
     page.goto(f"{app_server}/presenter?tour={TOUR}&step=1")
     _wait_title(page, raw["stops"][0]["title"]["zh"], ".um-pres-title")
     frame = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
@@ -59,7 +47,7 @@ def test_arrow_keys_step_through_a_tour_in_the_app(app_server, page, artifacts):
 
 
 def test_keys_typed_into_a_field_are_not_hijacked_but_toggles_keep_working(app_server, page):
-    raw = _raw(TOUR)
+    raw = raw_tour(TOUR)
     page.goto(f"{app_server}/presenter?tour={TOUR}&step=2")
     _wait_title(page, raw["stops"][1]["title"]["zh"], ".um-pres-title")
     page.locator(".st-key-pres_next button").wait_for(state="visible")
@@ -82,7 +70,7 @@ def test_keys_typed_into_a_field_are_not_hijacked_but_toggles_keep_working(app_s
 
 def test_exported_file_works_from_disk_with_networking_off(browser, tmp_path, artifacts):
     tour = tours.get_tour(TOUR)
-    raw, known = _raw(TOUR), _targets()
+    raw, known = raw_tour(TOUR), target_rows()
     path = tour_export.export(TOUR, tmp_path / f"{TOUR}.html")
     ctx = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
     blocked, errors = [], []

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
-import yaml
 from streamlit.testing.v1 import AppTest
 
 from urbanmap import auth, tours, ui_map
+from tourdata import raw_tour, target_rows
 
 REPO = Path(__file__).resolve().parents[1]
 APP = str(REPO / "app.py")
 PAGE = "pages/presenter.py"
-
-
-def _raw(tour_id: str) -> dict:
-    return next(r for r in yaml.safe_load((REPO / "geodata" / "tours.yaml").read_text("utf-8"))["tours"] if r["id"] == tour_id)
-
-
-def _targets() -> dict[str, dict]:
-    with open(REPO / "geodata" / "targets.csv", encoding="utf-8", newline="") as fh:
-        return {r["target_id"]: r for r in csv.DictReader(fh)}
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +55,7 @@ def _title(at) -> str:
 
 def test_deep_link_opens_the_step_with_its_title_figures_and_progress(_env):
     at = _open(tour="liupanshui-layout", step="3")
-    raw, known = _raw("liupanshui-layout"), _targets()
+    raw, known = raw_tour("liupanshui-layout"), target_rows()
     stop = raw["stops"][2]
     assert stop["title"]["zh"] in _title(at)
     page = _html(at)
@@ -87,7 +77,7 @@ def test_map_is_framed_to_the_stop(_env):
 
 
 def test_buttons_move_through_the_tour_and_keep_the_url():
-    raw = _raw("liupanshui-layout")
+    raw = raw_tour("liupanshui-layout")
     n = len(raw["stops"])
     at = _open(tour="liupanshui-layout", step="1")
     assert at.button(key="pres_prev").disabled and at.button(key="pres_first").disabled
@@ -105,7 +95,7 @@ def test_buttons_move_through_the_tour_and_keep_the_url():
 def test_out_of_range_step_is_clamped_and_rewritten():
     at = _open(tour="jilin-changchun-border", step="99")
     assert _qp(at, "step") == "4"
-    assert _raw("jilin-changchun-border")["stops"][3]["title"]["zh"] in _title(at)
+    assert raw_tour("jilin-changchun-border")["stops"][3]["title"]["zh"] in _title(at)
 
 
 def test_audience_view_hides_the_notes():
@@ -131,7 +121,7 @@ def test_schematic_label_is_on_screen():
 
 def test_english():
     at = _open(lang="en", tour="liupanshui-layout", step="3")
-    assert _raw("liupanshui-layout")["stops"][2]["title"]["en"] in _title(at)
+    assert raw_tour("liupanshui-layout")["stops"][2]["title"]["en"] in _title(at)
     assert "Target year 2025" in _html(at)
     assert at.button(key="pres_next").label == "Next →"
 

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import csv
 import html
 import json
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
 from urbanmap import tour_export, tours
 from urbanmap.cli import main
+from tourdata import raw_tour, target_rows
 
-REPO = Path(__file__).resolve().parents[1]
 TOUR_IDS = ["yunnan-city-system", "liupanshui-layout", "jilin-changchun-border"]
 PLOTLY_BANNER = "* plotly.js v"
 
@@ -22,15 +20,6 @@ PLOTLY_BANNER = "* plotly.js v"
 @pytest.fixture(autouse=True)
 def _data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("URBANMAP_DATA_DIR", str(tmp_path))
-
-
-def _targets() -> dict[str, dict]:
-    with open(REPO / "geodata" / "targets.csv", encoding="utf-8", newline="") as fh:
-        return {r["target_id"]: r for r in csv.DictReader(fh)}
-
-
-def _raw(tour_id: str) -> dict:
-    return next(r for r in yaml.safe_load((REPO / "geodata" / "tours.yaml").read_text("utf-8"))["tours"] if r["id"] == tour_id)
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +44,7 @@ def test_nothing_is_loaded_from_outside_the_file(exported, tid):
 
 @pytest.mark.parametrize("tid", TOUR_IDS)
 def test_every_stop_title_and_figure_is_in_the_file(exported, tid):
-    doc, raw, known = exported[tid], _raw(tid), _targets()
+    doc, raw, known = exported[tid], raw_tour(tid), target_rows()
     assert doc.count('<section class="um-stop"') == len(raw["stops"])
     for stop in raw["stops"]:
         assert f"<h1>{stop['title']['zh']}</h1>" in doc
@@ -68,7 +57,7 @@ def test_every_stop_title_and_figure_is_in_the_file(exported, tid):
 
 @pytest.mark.parametrize("tid", TOUR_IDS)
 def test_plotly_is_inlined_once_and_only_when_a_stop_has_a_chart(exported, tid):
-    has_chart = any(s.get("chart") for s in _raw(tid)["stops"])
+    has_chart = any(s.get("chart") for s in raw_tour(tid)["stops"])
     assert exported[tid].count(PLOTLY_BANNER) == (1 if has_chart else 0)
 
 
@@ -81,7 +70,7 @@ def test_file_size_stays_reasonable(exported, tid):
 
 def test_map_data_is_inline_clipped_and_shared(exported):
     d = _data(exported["liupanshui-layout"])
-    assert len(d["stops"]) == len(_raw("liupanshui-layout")["stops"])
+    assert len(d["stops"]) == len(raw_tour("liupanshui-layout")["stops"])
     for opts in d["layers"].values():
         for src in opts["sources"]:
             assert "url" not in src and src["ref"] in d["data"]
@@ -102,7 +91,7 @@ def test_schematic_layers_are_labelled_in_the_file(exported):
 
 def test_english_export():
     doc = tour_export.build_html(tours.get_tour("jilin-changchun-border"), "en")
-    raw = _raw("jilin-changchun-border")
+    raw = raw_tour("jilin-changchun-border")
     assert '<html lang="en">' in doc
     assert all(f"<h1>{html.escape(s['title']['en'])}</h1>" in doc for s in raw["stops"])
     assert "Target year 2030" in doc
@@ -133,7 +122,7 @@ def test_cli_list_and_validate(tmp_path, capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert {ln.split("\t")[0] for ln in lines} >= set(TOUR_IDS)
     assert main(["tour", "validate"]) == 0
-    bad = _raw("liupanshui-layout")
+    bad = raw_tour("liupanshui-layout")
     bad["stops"][3]["figures"] = ["003-009", "003-011", "123-456"]
     f = tmp_path / "bad.yaml"
     f.write_text(yaml.safe_dump({"tours": [bad]}, allow_unicode=True), "utf-8")

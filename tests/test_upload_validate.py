@@ -466,7 +466,7 @@ def test_every_layer_region_has_an_english_name():
     from urbanmap.layers import load_manifest
     from urbanmap.upload.validate import layer_region
 
-    for spec in load_manifest():
-        region = layer_region(tuple(str(c) for c in spec.region), 10.0)
-        assert region.label_en and not re.search(r"[\u4e00-\u9fff]", region.label_en), (spec.id, region.label_en)
+    for layer in load_manifest():
+        region = layer_region(tuple(str(c) for c in layer.region), 10.0)
+        assert region.label_en and not re.search(r"[\u4e00-\u9fff]", region.label_en), (layer.id, region.label_en)
         assert region.label_zh  # and the Chinese name stays Chinese

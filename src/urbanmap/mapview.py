@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 import json
 import os
-from dataclasses import dataclass
 
 import folium
 from branca.element import Element, MacroElement
